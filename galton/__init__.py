@@ -1,0 +1,97 @@
+"""galton: a deep-learning framework on NumPy with PyTorch's public API.
+
+``import galton as torch`` and the programs of a PyTorch course run unchanged.
+"""
+import importlib as _importlib
+import types as _types
+
+from . import backend as _backend
+from .dtypes import (bool_ as bool, double, dtype, float, float16, float32, float64,  # noqa: A001
+                     get_default_dtype, half, int, int8, int16, int32, int64, long,  # noqa: A001
+                     promote_types, set_default_dtype, short, uint8)
+from .tensor import Size, Tensor
+from . import _tensor_methods  # noqa: F401  (binds the ops onto Tensor)
+from .autograd import (enable_grad, inference_mode, is_grad_enabled, no_grad,
+                       set_grad_enabled)
+from .backend import device
+from .creation import *  # noqa: F401,F403
+from .creation import (arange, as_tensor, empty, eye, from_numpy, full, ones, rand, randint,
+                       randn, randperm, tensor, zeros)
+from .random import Generator, default_generator, get_rng_state, initial_seed, manual_seed, seed, \
+    set_rng_state
+from . import ops as _ops
+
+__version__ = "0.1.0"
+
+# every op is also a function of the package: galton.exp(x), galton.cat([a, b]), ...
+_NOT_TOP_LEVEL = {"conversion", "inplace"}
+for _mod in _ops.loaded_modules():
+    if _mod.__name__.rsplit(".", 1)[1] in _NOT_TOP_LEVEL:
+        continue
+    for _n, _f in vars(_mod).items():
+        if (not _n.startswith("_") and isinstance(_f, _types.FunctionType)
+                and _f.__module__ == _mod.__name__ and _n not in globals()):
+            globals()[_n] = _f
+from .ops.inplace import masked_fill_ as _mf  # noqa: E402,F401
+
+
+def is_tensor(obj):
+    return isinstance(obj, Tensor)
+
+
+def numel(x):
+    return x.numel()
+
+
+def is_floating_point(x):
+    return x.is_floating_point()
+
+
+def get_num_threads():
+    return 1
+
+
+def set_num_threads(n):
+    """Accepted for compatibility; set OMP_NUM_THREADS before start-up to limit BLAS threads."""
+
+
+class _Cuda(_types.ModuleType):
+    """``galton.cuda.is_available()`` and friends, without importing CuPy unless asked."""
+
+    def is_available(self):
+        return _backend.cuda_available()
+
+    def device_count(self):
+        return 1 if _backend.cuda_available() else 0
+
+    def manual_seed(self, seed):
+        return None
+
+    def manual_seed_all(self, seed):
+        return None
+
+    def synchronize(self, device=None):
+        return None
+
+
+cuda = _Cuda("galton.cuda")
+
+
+_SUBMODULES = ("nn", "optim", "utils", "vision", "train", "metrics", "plot", "jit", "onnx",
+               "amp", "text", "hub", "serialization")
+
+
+def __getattr__(name):
+    # submodules load on first use, so `import galton` stays fast and galton.utils.data
+    # works right after `import galton`, as torch.utils.data does
+    if name in _SUBMODULES:
+        try:
+            return _importlib.import_module(f"{__name__}.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name == f"{__name__}.{name}":
+                raise AttributeError(f"module 'galton' has no attribute '{name}'") from None
+            raise
+    if name in ("save", "load"):
+        from . import serialization
+        return getattr(serialization, name)
+    raise AttributeError(f"module 'galton' has no attribute '{name}'")

@@ -1,0 +1,10 @@
+"""Automatic differentiation: the graph, grad modes, ``backward``, ``grad`` and ``gradcheck``."""
+from .functional import backward, grad
+from .gradcheck import GradcheckError, gradcheck
+from .grad_mode import (enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled,
+                        no_grad, set_grad_enabled)
+from .graph import Node
+
+__all__ = ["backward", "grad", "gradcheck", "GradcheckError", "no_grad", "enable_grad",
+           "set_grad_enabled", "inference_mode", "is_grad_enabled", "is_inference_mode_enabled",
+           "Node"]

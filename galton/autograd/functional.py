@@ -1,0 +1,88 @@
+"""``galton.autograd.backward`` and ``galton.autograd.grad``."""
+from . import graph
+
+
+def _seed(t, g):
+    from ..tensor import Tensor
+    if g is None:
+        if t.data.size != 1:
+            raise RuntimeError("grad can be implicitly created only for scalar outputs")
+        return t.xp.ones_like(t.data)
+    g = g.data if isinstance(g, Tensor) else t.xp.asarray(g, dtype=t.data.dtype)
+    if g.shape != t.data.shape:
+        raise RuntimeError(f"Mismatch in shape: grad_output[0] has a shape of {tuple(g.shape)} "
+                           f"and output[0] has a shape of {tuple(t.data.shape)}.")
+    return g.astype(t.data.dtype, copy=False)
+
+
+def _check_requires(t, i=0):
+    if not t.requires_grad:
+        raise RuntimeError(f"element {i} of tensors does not require grad and does not have "
+                           "a grad_fn")
+
+
+def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
+    """Accumulate into ``.grad`` of leaves the gradient of ``tensors`` (PyTorch's semantics)."""
+    if create_graph:
+        raise NotImplementedError("galton does not build graphs of gradients (create_graph=True); "
+                                  "higher-order derivatives are not supported")
+    from ..tensor import Tensor
+    if isinstance(tensors, Tensor):
+        tensors, grad_tensors = [tensors], [grad_tensors]
+    elif grad_tensors is None:
+        grad_tensors = [None] * len(tensors)
+    for i, (t, g) in enumerate(zip(tensors, grad_tensors)):
+        _check_requires(t, i)
+        seed = _seed(t, g)
+        if inputs is not None:
+            _backward_to(t, seed, inputs, bool(retain_graph))
+        else:
+            graph.run_backward(t, seed, retain_graph=bool(retain_graph))
+
+
+def _backward_to(t, seed, inputs, retain_graph):
+    from ..tensor import Tensor
+    inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+    captured = grad(t, inputs, Tensor._wrap(seed), retain_graph=retain_graph, allow_unused=True)
+    for x, g in zip(inputs, captured):
+        if g is not None:
+            x.grad = g if x.grad is None else Tensor._wrap(x.grad.data + g.data)
+
+
+def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
+         allow_unused=None, materialize_grads=False):
+    """Return the gradients of ``outputs`` with respect to ``inputs`` without touching ``.grad``."""
+    if create_graph:
+        raise NotImplementedError("galton does not build graphs of gradients (create_graph=True); "
+                                  "higher-order derivatives are not supported")
+    from ..tensor import Tensor
+    single_out = isinstance(outputs, Tensor)
+    outputs = [outputs] if single_out else list(outputs)
+    if grad_outputs is None or isinstance(grad_outputs, Tensor):
+        grad_outputs = [grad_outputs] * len(outputs) if grad_outputs is None else [grad_outputs]
+    inputs_t = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+    for i, x in enumerate(inputs_t):
+        if not x.requires_grad:
+            raise RuntimeError(f"One of the differentiated Tensors (index {i}) does not require grad")
+    keys = [x.grad_fn if x.grad_fn is not None else id(x) for x in inputs_t]
+    totals = [None] * len(inputs_t)
+    for i, (t, g) in enumerate(zip(outputs, grad_outputs)):
+        _check_requires(t, i)
+        capture = {k: None for k in keys}
+        graph.run_backward(t, _seed(t, g), retain_graph=bool(retain_graph), capture=capture,
+                           accumulate=False)
+        for j, k in enumerate(keys):
+            c = capture[k]
+            if c is not None:
+                totals[j] = c if totals[j] is None else totals[j] + c
+    result = []
+    for i, (x, g) in enumerate(zip(inputs_t, totals)):
+        if g is None:
+            if materialize_grads:
+                g = x.xp.zeros_like(x.data)
+            elif not allow_unused:
+                raise RuntimeError(
+                    f"One of the differentiated Tensors (index {i}) appears to not have been used "
+                    "in the graph. Set allow_unused=True if this is the desired behavior.")
+        result.append(None if g is None else Tensor._wrap(g))
+    return tuple(result)

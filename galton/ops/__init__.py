@@ -1,0 +1,21 @@
+"""Every differentiable op, forward and backward side by side, one file per family.
+
+Each module lists in ``TENSOR_METHODS`` the functions that are also Tensor methods
+(``x.sum()`` is ``ops.reduction.sum(x)``); ``galton/_tensor_methods.py`` binds them.
+"""
+import importlib
+
+MODULES = ["arithmetic", "pointwise", "reduction", "linalg", "shape", "indexing", "inplace",
+           "conversion", "index_ops", "joining", "activation"]
+
+_loaded = []
+for _name in MODULES:
+    try:
+        _loaded.append(importlib.import_module(f"{__name__}.{_name}"))
+    except ModuleNotFoundError as _exc:  # a family not written yet
+        if _exc.name != f"{__name__}.{_name}":
+            raise
+
+
+def loaded_modules():
+    return list(_loaded)

@@ -1,0 +1,100 @@
+"""Changing dtype or device: ``to``, ``float``, ``long``, ``type``, ``cpu``, ``cuda``."""
+import numpy as np
+
+from .. import backend, dtypes
+from ._util import Tensor, make_result
+
+
+def cast(x, dtype):
+    """A copy in another dtype; gradients flow back cast to the input's dtype."""
+    target = dtypes.to_numpy_dtype(dtype)
+    a = x.data
+    if a.dtype == target:
+        return x
+    src = a.dtype
+    return make_result(a.astype(target), (x,) if target.kind == "f" else (None,),
+                       lambda g: (g.astype(src),), "ToCopyBackward0")
+
+
+def move(x, dev):
+    dev = backend.device(dev)
+    if x.device == dev:
+        return x
+    here = x.device
+    return make_result(backend.to_device(x.data, dev), (x,),
+                       lambda g: (backend.to_device(g, here),), "ToCopyBackward0")
+
+
+def to(x, *args, dtype=None, device=None, non_blocking=False, copy=False, memory_format=None):
+    """``x.to(dtype)``, ``x.to(device)``, ``x.to(device, dtype)``, ``x.to(other_tensor)``."""
+    for a in args:
+        if isinstance(a, dtypes.dtype):
+            dtype = a
+        elif isinstance(a, Tensor):
+            dtype, device = a.dtype, a.device
+        elif isinstance(a, (str, backend.device)):
+            device = a
+        elif a is not None:
+            raise TypeError(f"to() received an invalid argument: {a!r}")
+    out = x
+    if device is not None:
+        out = move(out, device)
+    if dtype is not None:
+        out = cast(out, dtype)
+    if copy and out is x:
+        out = make_result(x.data.copy(), (x,), lambda g: (g,), "CloneBackward0")
+    return out
+
+
+def float(x):  # noqa: A001
+    return cast(x, dtypes.float32)
+
+
+def double(x):
+    return cast(x, dtypes.float64)
+
+
+def half(x):
+    return cast(x, dtypes.float16)
+
+
+def long(x):
+    return cast(x, dtypes.int64)
+
+
+def int(x):  # noqa: A001
+    return cast(x, dtypes.int32)
+
+
+def bool(x):  # noqa: A001
+    return cast(x, dtypes.bool_)
+
+
+def byte(x):
+    return cast(x, dtypes.uint8)
+
+
+def type_(x, dtype=None):
+    if dtype is None:
+        names = {np.float32: "Float", np.float64: "Double", np.float16: "Half", np.int64: "Long",
+                 np.int32: "Int", np.int16: "Short", np.int8: "Char", np.uint8: "Byte",
+                 np.bool_: "Bool"}
+        return f"galton.{names[x.data.dtype.type]}Tensor"
+    return cast(x, dtype)
+
+
+def type_as(x, other):
+    return cast(x, other.dtype)
+
+
+def cpu(x):
+    return move(x, "cpu")
+
+
+def cuda(x, device=None):
+    return move(x, "cuda" if device is None else f"cuda:{device}" if isinstance(device, type(1))
+                else device)
+
+
+TENSOR_METHODS = ["to", "float", "double", "half", "long", "int", "bool", "byte", "type_as",
+                  "cpu", "cuda"]

@@ -1,0 +1,141 @@
+"""Matrix products: matmul (with batch broadcasting), mm, bmm, dot, mv, outer, einsum."""
+import numpy as np
+
+from ._util import Tensor, make_result, unbroadcast, operands
+
+
+def _shape_error(name, xs, ys):
+    if len(xs) == 2 and len(ys) == 2 or name == "mm":
+        return RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({xs[0]}x{xs[1]} and "
+                            f"{ys[0]}x{ys[1]})")
+    return RuntimeError(f"{name}: shapes {tuple(xs)} and {tuple(ys)} cannot be multiplied "
+                        f"(the last dim of the first, {xs[-1] if xs else '-'}, must equal the "
+                        f"{'only' if len(ys) == 1 else 'second-to-last'} dim of the second, "
+                        f"{ys[-2] if len(ys) > 1 else (ys[0] if ys else '-')})")
+
+
+def matmul(a, b):
+    x, y, ta, tb = operands(a, b)
+    if x.ndim == 0 or y.ndim == 0:
+        raise RuntimeError("both arguments to matmul need to be at least 1D, but they are "
+                           f"{x.ndim}D and {y.ndim}D")
+    kx = x.shape[-1]
+    ky = y.shape[0] if y.ndim == 1 else y.shape[-2]
+    if kx != ky:
+        raise _shape_error("matmul", x.shape, y.shape)
+    out = x @ y
+
+    def backward(g):
+        gx = gy = None
+        # lift vectors to matrices so one formula covers every case
+        x2 = x[None, :] if x.ndim == 1 else x
+        y2 = y[:, None] if y.ndim == 1 else y
+        g2 = g
+        if x.ndim == 1:
+            g2 = np.expand_dims(g2, -2)
+        if y.ndim == 1:
+            g2 = np.expand_dims(g2, -1)
+        if ta is not None and ta._rg:
+            gx = g2 @ np.swapaxes(y2, -1, -2)
+            gx = unbroadcast(gx, x2.shape).reshape(x.shape)
+        if tb is not None and tb._rg:
+            gy = np.swapaxes(x2, -1, -2) @ g2
+            gy = unbroadcast(gy, y2.shape).reshape(y.shape)
+        return gx, gy
+    return make_result(out, (ta, tb), backward, "MmBackward0" if x.ndim == 2 == y.ndim
+                       else "MatmulBackward0")
+
+
+def mm(a, b):
+    if a.ndim != 2 or b.ndim != 2:
+        raise RuntimeError(f"mm: expected 2D tensors, got {a.ndim}D and {b.ndim}D")
+    if a.shape[1] != b.shape[0]:
+        raise _shape_error("mm", a.shape, b.shape)
+    return matmul(a, b)
+
+
+def bmm(a, b):
+    if a.ndim != 3 or b.ndim != 3:
+        raise RuntimeError(f"batch1 must be a 3D tensor and batch2 too; got {a.ndim}D and {b.ndim}D")
+    if a.shape[0] != b.shape[0] or a.shape[2] != b.shape[1]:
+        raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: "
+                           f"[{a.shape[0]}, {a.shape[2]}] but got: [{b.shape[0]}, {b.shape[1]}].")
+    return matmul(a, b)
+
+
+def dot(a, b):
+    if a.ndim != 1 or b.ndim != 1:
+        raise RuntimeError(f"1D tensors expected, but got {a.ndim}D and {b.ndim}D tensors")
+    return matmul(a, b)
+
+
+def mv(a, b):
+    return matmul(a, b)
+
+
+def outer(a, b):
+    return matmul(a.reshape(-1, 1), b.reshape(1, -1))
+
+
+def einsum(equation, *operands_):
+    """Einstein summation; the backward of each operand is another einsum."""
+    if len(operands_) == 1 and isinstance(operands_[0], (list, tuple)):
+        operands_ = tuple(operands_[0])
+    eq = equation.replace(" ", "")
+    if "..." in eq:
+        raise NotImplementedError("galton.einsum: ellipsis ('...') is not supported yet")
+    lhs, _, rhs = eq.partition("->")
+    ins = lhs.split(",")
+    if not _:
+        letters = sorted(c for c in set(lhs.replace(",", "")) if lhs.count(c) == 1)
+        rhs = "".join(letters)
+    if len(ins) != len(operands_):
+        raise RuntimeError(f"einsum(): {len(ins)} operands in the equation but "
+                           f"{len(operands_)} given")
+    arrays = [t.data for t in operands_]
+    out = np.einsum(f"{lhs}->{rhs}", *arrays, optimize=len(arrays) > 2)
+
+    def backward(g):
+        grads = []
+        for i, t in enumerate(operands_):
+            if not (isinstance(t, Tensor) and t._rg):
+                grads.append(None)
+                continue
+            others = [s for j, s in enumerate(ins) if j != i]
+            other_arrays = [a for j, a in enumerate(arrays) if j != i]
+            sub = ins[i]
+            # letters of this operand missing from the others and the output are summed: restore
+            present = set(rhs).union(*others) if others else set(rhs)
+            target = "".join(c for c in sub if c in present)
+            gi = np.einsum(",".join([rhs] + others) + "->" + _unique(target), g, *other_arrays,
+                           optimize=True)
+            gi = _to_operand(gi, _unique(target), sub, arrays[i].shape)
+            grads.append(gi)
+        return tuple(grads)
+    return make_result(np.asarray(out), tuple(t if isinstance(t, Tensor) else None
+                                              for t in operands_), backward, "EinsumBackward0")
+
+
+def _unique(s):
+    seen = []
+    for c in s:
+        if c not in seen:
+            seen.append(c)
+    return "".join(seen)
+
+
+def _to_operand(gi, have, sub, shape):
+    """Broadcast a gradient laid out as ``have`` to an operand written ``sub`` (repeats = diagonal)."""
+    sizes = dict(zip(sub, shape))
+    full = np.broadcast_to(np.expand_dims(gi, tuple(range(gi.ndim, gi.ndim + len(set(sub)) - len(have)))),
+                           gi.shape + tuple(sizes[c] for c in _unique(sub) if c not in have))
+    order = have + "".join(c for c in _unique(sub) if c not in have)
+    full = np.einsum(f"{order}->{_unique(sub)}", full)
+    if len(_unique(sub)) == len(sub):
+        return np.ascontiguousarray(full)
+    out = np.zeros(shape, dtype=gi.dtype)
+    np.einsum(f"{sub}->{_unique(sub)}", out)[...] = full  # einsum returns a writable diagonal view
+    return out
+
+
+TENSOR_METHODS = ["matmul", "mm", "bmm", "dot", "mv", "outer"]

@@ -1,0 +1,213 @@
+"""Element-wise functions of one tensor: forward and backward side by side."""
+import math
+
+import numpy as np
+
+from ._util import Tensor, make_result, operands, to_float, unbroadcast, shape_of
+from ._erf import erf_array
+
+
+def exp(x):
+    y = np.exp(to_float(x.data))
+    return make_result(y, (x,), lambda g: (g * y,), "ExpBackward0")
+
+
+def log(x):
+    a = to_float(x.data)
+    return make_result(np.log(a), (x,), lambda g: (g / a,), "LogBackward0")
+
+
+def log2(x):
+    a = to_float(x.data)
+    return make_result(np.log2(a), (x,), lambda g: (g / (a * math.log(2.0)),), "Log2Backward0")
+
+
+def log10(x):
+    a = to_float(x.data)
+    return make_result(np.log10(a), (x,), lambda g: (g / (a * math.log(10.0)),), "Log10Backward0")
+
+
+def log1p(x):
+    a = to_float(x.data)
+    return make_result(np.log1p(a), (x,), lambda g: (g / (1 + a),), "Log1PBackward0")
+
+
+def expm1(x):
+    y = np.expm1(to_float(x.data))
+    return make_result(y, (x,), lambda g: (g * (y + 1),), "Expm1Backward0")
+
+
+def sqrt(x):
+    y = np.sqrt(to_float(x.data))
+    return make_result(y, (x,), lambda g: (g / (2 * y),), "SqrtBackward0")
+
+
+def rsqrt(x):
+    y = 1 / np.sqrt(to_float(x.data))
+    return make_result(y, (x,), lambda g: (g * -0.5 * y * y * y,), "RsqrtBackward0")
+
+
+def square(x):
+    a = x.data
+    return make_result(a * a, (x,), lambda g: (g * 2 * a,), "PowBackward0")
+
+
+def reciprocal(x):
+    y = 1 / to_float(x.data)
+    return make_result(y, (x,), lambda g: (-g * y * y,), "ReciprocalBackward0")
+
+
+def abs(x):  # noqa: A001
+    a = x.data
+    return make_result(np.abs(a), (x,), lambda g: (g * np.sign(a),), "AbsBackward0")
+
+
+def sign(x):
+    a = x.data
+    return make_result(np.sign(a), (x,), lambda g: (np.zeros_like(g),), "SignBackward0")
+
+
+def sin(x):
+    a = to_float(x.data)
+    return make_result(np.sin(a), (x,), lambda g: (g * np.cos(a),), "SinBackward0")
+
+
+def cos(x):
+    a = to_float(x.data)
+    return make_result(np.cos(a), (x,), lambda g: (-g * np.sin(a),), "CosBackward0")
+
+
+def tan(x):
+    y = np.tan(to_float(x.data))
+    return make_result(y, (x,), lambda g: (g * (1 + y * y),), "TanBackward0")
+
+
+def tanh(x):
+    y = np.tanh(to_float(x.data))
+    return make_result(y, (x,), lambda g: (g * (1 - y * y),), "TanhBackward0")
+
+
+def sigmoid(x):
+    a = to_float(x.data)
+    # exp of a non-positive number only, so large |x| neither overflows nor warns
+    e = np.exp(-np.abs(a))
+    y = np.where(a >= 0, 1 / (1 + e), e / (1 + e)).astype(a.dtype, copy=False)
+    return make_result(y, (x,), lambda g: (g * y * (1 - y),), "SigmoidBackward0")
+
+
+def relu(x):
+    a = x.data
+    y = np.maximum(a, 0)
+    return make_result(y, (x,), lambda g: (g * (y > 0),), "ReluBackward0")
+
+
+def erf(x):
+    a = to_float(x.data)
+    k = 2 / math.sqrt(math.pi)
+    return make_result(erf_array(a), (x,), lambda g: (g * k * np.exp(-a * a),), "ErfBackward0")
+
+
+def floor(x):
+    return make_result(np.floor(x.data), (x,), lambda g: (np.zeros_like(g),), "FloorBackward0")
+
+
+def ceil(x):
+    return make_result(np.ceil(x.data), (x,), lambda g: (np.zeros_like(g),), "CeilBackward0")
+
+
+def round(x, decimals=0):  # noqa: A001
+    return make_result(np.round(x.data, decimals), (x,), lambda g: (np.zeros_like(g),),
+                       "RoundBackward0")
+
+
+def trunc(x):
+    return make_result(np.trunc(x.data), (x,), lambda g: (np.zeros_like(g),), "TruncBackward0")
+
+
+def clamp(x, min=None, max=None):  # noqa: A002
+    if min is None and max is None:
+        raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+    a = x.data
+    lo = min.data if isinstance(min, Tensor) else min
+    hi = max.data if isinstance(max, Tensor) else max
+    y = a
+    if lo is not None:
+        y = np.maximum(y, np.asarray(lo, dtype=a.dtype) if not isinstance(lo, np.ndarray) else lo)
+    if hi is not None:
+        y = np.minimum(y, np.asarray(hi, dtype=a.dtype) if not isinstance(hi, np.ndarray) else hi)
+    y = np.asarray(y)
+
+    def backward(g):
+        keep = np.ones(a.shape, dtype=bool)
+        if lo is not None:
+            keep &= a >= lo
+        if hi is not None:
+            keep &= a <= hi
+        return (g * keep,)
+    return make_result(y, (x,), backward, "ClampBackward1")
+
+
+clip = clamp
+
+
+def where(condition, a, b):
+    """``where(cond, a, b)``: elements of a where cond is true, else of b (both broadcast)."""
+    c = condition.data if isinstance(condition, Tensor) else np.asarray(condition)
+    x, y, ta, tb = operands(a, b)
+    out = np.where(c, x, y)
+    if not isinstance(out, np.ndarray):
+        out = np.asarray(out)
+
+    def backward(g):
+        zero = np.zeros((), dtype=g.dtype)
+        return (unbroadcast(np.where(c, g, zero), shape_of(x)) if ta is not None else None,
+                unbroadcast(np.where(c, zero, g), shape_of(y)) if tb is not None else None)
+    return make_result(out, (ta, tb), backward, "WhereBackward0")
+
+
+def maximum(a, b):
+    x, y, ta, tb = operands(a, b)
+    out = np.maximum(x, y)
+
+    def backward(g):
+        # ties split the gradient evenly, as PyTorch does
+        w = (x > y) + 0.5 * (x == y)
+        return (unbroadcast(g * w, shape_of(x)) if ta is not None else None,
+                unbroadcast(g * (1 - w), shape_of(y)) if tb is not None else None)
+    return make_result(out, (ta, tb), backward, "MaximumBackward0")
+
+
+def minimum(a, b):
+    x, y, ta, tb = operands(a, b)
+    out = np.minimum(x, y)
+
+    def backward(g):
+        w = (x < y) + 0.5 * (x == y)
+        return (unbroadcast(g * w, shape_of(x)) if ta is not None else None,
+                unbroadcast(g * (1 - w), shape_of(y)) if tb is not None else None)
+    return make_result(out, (ta, tb), backward, "MinimumBackward0")
+
+
+def isnan(x):
+    return Tensor._wrap(np.isnan(x.data))
+
+
+def isinf(x):
+    return Tensor._wrap(np.isinf(x.data))
+
+
+def isfinite(x):
+    return Tensor._wrap(np.isfinite(x.data))
+
+
+def nan_to_num(x, nan=0.0, posinf=None, neginf=None):
+    a = x.data
+    finite = np.isfinite(a)
+    return make_result(np.nan_to_num(a, nan=nan, posinf=posinf, neginf=neginf), (x,),
+                       lambda g: (g * finite,), "NanToNumBackward0")
+
+
+TENSOR_METHODS = ["exp", "log", "log2", "log10", "log1p", "expm1", "sqrt", "rsqrt", "square",
+                  "reciprocal", "abs", "absolute=abs", "sign", "sin", "cos", "tan", "tanh",
+                  "sigmoid", "relu", "erf", "floor", "ceil", "round", "trunc", "clamp", "clip",
+                  "maximum", "minimum", "isnan", "isinf", "isfinite", "nan_to_num"]
