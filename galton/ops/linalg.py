@@ -46,6 +46,36 @@ def matmul(a, b):
                        else "MatmulBackward0")
 
 
+def linear(x, weight, bias=None):
+    """``x @ weight.T + bias`` as one op: one GEMM forward, two GEMMs and a sum backward.
+
+    Batch dims of x are folded into one so every product is a single 2-D GEMM.
+    """
+    a, w = x.data, weight.data
+    if a.shape[-1] != w.shape[-1]:
+        if a.ndim == 2 and w.ndim == 2:
+            raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({a.shape[0]}x{a.shape[1]} "
+                               f"and {w.shape[1]}x{w.shape[0]})")
+        raise RuntimeError(f"linear: input of shape {tuple(a.shape)} has last dim {a.shape[-1]} but "
+                           f"the weight of shape {tuple(w.shape)} expects {w.shape[-1]}")
+    lead = a.shape[:-1]
+    a2 = a.reshape(-1, a.shape[-1]) if a.ndim != 2 else a
+    out = a2 @ w.T
+    if bias is not None:
+        out += bias.data
+    if a.ndim != 2:
+        out = out.reshape(lead + (w.shape[0],))
+    need_x, need_w = x._rg, weight._rg
+
+    def backward(g):
+        g2 = g.reshape(-1, g.shape[-1]) if g.ndim != 2 else g
+        gx = (g2 @ w).reshape(a.shape) if need_x else None
+        gw = g2.T @ a2 if need_w else None
+        gb = g2.sum(axis=0) if bias is not None and bias._rg else None
+        return gx, gw, gb
+    return make_result(out, (x, weight, bias), backward, "AddmmBackward0")
+
+
 def mm(a, b):
     if a.ndim != 2 or b.ndim != 2:
         raise RuntimeError(f"mm: expected 2D tensors, got {a.ndim}D and {b.ndim}D")
