@@ -83,14 +83,14 @@ def take_along_dim(input, indices, dim=None):
     a = input.data
     idx = _index_array(indices, "take_along_dim")
     if dim is None:
-        flat = reshape_flat = a.reshape(-1)
-        _check_bounds(idx, flat.size, 0)
-        out = flat[idx]
+        flat, fidx = a.reshape(-1), idx.reshape(-1)  # both are flattened, as in PyTorch
+        _check_bounds(fidx, flat.size, 0)
+        out = flat[fidx]
         shape = a.shape
 
         def backward(g):
-            full = np.zeros(reshape_flat.shape, dtype=g.dtype)
-            np.add.at(full, idx, g)
+            full = np.zeros(flat.shape, dtype=g.dtype)
+            np.add.at(full, fidx, g)
             return (full.reshape(shape),)
         return make_result(out, (input,), backward, "GatherBackward0")
     if idx.ndim != a.ndim:
@@ -379,7 +379,7 @@ def topk(input, k, dim=-1, largest=True, sorted=True):  # noqa: A002 - PyTorch's
     if a.ndim == 0:
         return _Topk(make_result(a.copy(), (input,), lambda g: (g,), "TopkBackward0"),
                      Tensor._wrap(np.zeros((), dtype=np.int64)))
-    if k < n and k * 8 < n:
+    if 0 < k and k * 8 < n:
         # only k of n elements are wanted: partition first, then order those k
         key = np.argpartition(a, n - k if largest else k - 1, axis=dim)
         cand = np.take(key, np.arange(n - k, n) if largest else np.arange(k), axis=dim)

@@ -1,0 +1,137 @@
+"""Adam and AdamW: adaptive moments with bias correction (L2 or decoupled weight decay)."""
+from .. import backend
+from ..tensor import Tensor
+from .optimizer import (Optimizer, _as_float, _check_lr, _check_not_differentiable,
+                        _step_tensor)
+
+__all__ = ["Adam", "AdamW"]
+
+
+def _lerp_(xp, m, g, w, tmp):
+    """m.lerp_(g, w) with torch's two formulas (the second is exact at w = 1)."""
+    xp.subtract(g, m, out=tmp)
+    if abs(w) < 0.5:
+        tmp *= w
+        m += tmp
+    else:
+        dt = m.dtype.type
+        tmp *= dt(1) - dt(w)  # torch computes 1 - weight in the tensor's precision
+        xp.subtract(g, tmp, out=m)
+
+
+class Adam(Optimizer):
+    """Adam (``torch.optim.Adam``), with PyTorch's order of operations::
+
+        g = g + weight_decay * p          (or p *= 1 - lr * weight_decay when decoupled)
+        m = lerp(m, g, 1 - beta1);  v = beta2 * v + (1 - beta2) * g * g
+        denom = sqrt(v) / sqrt(1 - beta2 ** t) + eps      (max of all v when amsgrad)
+        p = p - lr / (1 - beta1 ** t) * m / denom
+
+    >>> opt = galton.optim.Adam(model.parameters(), lr=0.01)
+    """
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
+                 amsgrad=False, *, foreach=None, maximize=False, capturable=False,
+                 differentiable=False, fused=None, decoupled_weight_decay=False):
+        _check_lr(lr)
+        if not 0.0 <= eps:
+            raise ValueError(f"Invalid epsilon value: {eps}")
+        if not 0.0 <= betas[0] < 1.0:
+            raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
+        if not 0.0 <= betas[1] < 1.0:
+            raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
+        if not 0.0 <= weight_decay:
+            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        _check_not_differentiable(differentiable)
+        betas = (float(betas[0]), float(betas[1]))
+        # foreach/capturable/fused only choose among torch's kernels; kept for the layout
+        defaults = {"lr": lr, "betas": betas, "eps": eps, "weight_decay": weight_decay,
+                    "amsgrad": amsgrad, "maximize": maximize, "foreach": foreach,
+                    "capturable": capturable, "differentiable": differentiable,
+                    "fused": fused, "decoupled_weight_decay": decoupled_weight_decay}
+        super().__init__(params, defaults)
+
+    def step(self, closure=None):
+        """One Adam update of every parameter that has a gradient; returns closure() if given."""
+        loss = None if closure is None else self._closure_loss(closure)
+        state = self.state
+        for group in self.param_groups:
+            lr = _as_float(group["lr"])
+            beta1, beta2 = group["betas"]
+            eps = group["eps"]
+            wd = group["weight_decay"]
+            amsgrad = group["amsgrad"]
+            maximize = group["maximize"]
+            decoupled = group["decoupled_weight_decay"]
+            w1 = 1 - beta1
+            w2 = 1 - beta2
+            for p in group["params"]:
+                gt = p.grad
+                if gt is None:
+                    continue
+                g = gt.data
+                pd = p.data
+                xp = backend.array_module(pd)
+                st = state[p]
+                if not st:
+                    st["step"] = _step_tensor()
+                    st["exp_avg"] = Tensor._wrap(xp.zeros_like(pd))
+                    st["exp_avg_sq"] = Tensor._wrap(xp.zeros_like(pd))
+                    if amsgrad:
+                        st["max_exp_avg_sq"] = Tensor._wrap(xp.zeros_like(pd))
+                if maximize:
+                    g = -g
+                step_arr = st["step"].data
+                step_arr += 1
+                t = float(step_arr)
+                if wd != 0:
+                    if decoupled:
+                        pd *= 1 - lr * wd
+                    else:
+                        g = g + wd * pd
+                m = st["exp_avg"].data
+                v = st["exp_avg_sq"].data
+                tmp = xp.empty_like(pd)
+                _lerp_(xp, m, g, w1, tmp)
+                # v.mul_(beta2).addcmul_(g, g, value=1 - beta2)
+                v *= beta2
+                xp.multiply(g, w2, out=tmp)
+                tmp *= g
+                v += tmp
+                bias_correction1 = 1 - beta1 ** t
+                bias_correction2 = 1 - beta2 ** t
+                step_size = lr / bias_correction1
+                bc2_sqrt = bias_correction2 ** 0.5
+                if amsgrad:
+                    vmax = st["max_exp_avg_sq"].data
+                    xp.maximum(vmax, v, out=vmax)
+                    v = vmax
+                xp.sqrt(v, out=tmp)
+                tmp /= bc2_sqrt
+                tmp += eps
+                # p.addcdiv_(m, denom, value=-step_size)
+                xp.divide(m, tmp, out=tmp)
+                tmp *= -step_size
+                pd += tmp
+                p._version += 1
+        return loss
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay (``torch.optim.AdamW``): ``p *= 1 - lr * weight_decay``
+    before the Adam step, instead of adding ``weight_decay * p`` to the gradient.
+
+    >>> opt = galton.optim.AdamW(model.parameters(), lr=1e-3, weight_decay=1e-2)
+    """
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2,
+                 amsgrad=False, *, maximize=False, foreach=None, capturable=False,
+                 differentiable=False, fused=None):
+        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, foreach=foreach,
+                         maximize=maximize, capturable=capturable,
+                         differentiable=differentiable, fused=fused,
+                         decoupled_weight_decay=True)
+
+    def _after_load(self):
+        for group in self.param_groups:
+            group["decoupled_weight_decay"] = True

@@ -1,0 +1,101 @@
+"""RMSprop: divide the gradient by a running root-mean-square of its recent magnitudes."""
+from .. import backend
+from ..tensor import Tensor
+from .adam import _lerp_
+from .optimizer import (Optimizer, _as_float, _check_lr, _check_nonneg,
+                        _check_not_differentiable, _step_tensor)
+
+__all__ = ["RMSprop"]
+
+
+class RMSprop(Optimizer):
+    """RMSprop (``torch.optim.RMSprop``), with PyTorch's order of operations::
+
+        g = g + weight_decay * p
+        v = alpha * v + (1 - alpha) * g * g
+        avg = sqrt(v - mean_g ** 2) if centered (mean_g = lerp(mean_g, g, 1 - alpha)) else sqrt(v)
+        avg = avg + eps
+        buf = momentum * buf + g / avg;  p = p - lr * buf     (momentum > 0)
+        p = p - lr * g / avg                                  (otherwise)
+
+    >>> opt = galton.optim.RMSprop(model.parameters(), lr=0.01)
+    """
+
+    def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0,
+                 centered=False, capturable=False, foreach=None, maximize=False,
+                 differentiable=False):
+        _check_lr(lr)
+        if not 0.0 <= eps:
+            raise ValueError(f"Invalid epsilon value: {eps}")
+        _check_nonneg("momentum", momentum)
+        _check_nonneg("weight_decay", weight_decay)
+        _check_nonneg("alpha", alpha)
+        _check_not_differentiable(differentiable)
+        defaults = {"lr": lr, "momentum": momentum, "alpha": alpha, "eps": eps,
+                    "centered": centered, "weight_decay": weight_decay,
+                    "capturable": capturable, "foreach": foreach, "maximize": maximize,
+                    "differentiable": differentiable}
+        super().__init__(params, defaults)
+
+    def step(self, closure=None):
+        """One RMSprop update of every parameter that has a gradient."""
+        loss = None if closure is None else self._closure_loss(closure)
+        state = self.state
+        for group in self.param_groups:
+            lr = _as_float(group["lr"])
+            alpha = group["alpha"]
+            eps = group["eps"]
+            wd = group["weight_decay"]
+            momentum = group["momentum"]
+            centered = group["centered"]
+            maximize = group["maximize"]
+            w = 1 - alpha
+            for p in group["params"]:
+                gt = p.grad
+                if gt is None:
+                    continue
+                g = gt.data
+                pd = p.data
+                xp = backend.array_module(pd)
+                st = state[p]
+                if not st:
+                    st["step"] = _step_tensor()
+                    st["square_avg"] = Tensor._wrap(xp.zeros_like(pd))
+                    if momentum > 0:
+                        st["momentum_buffer"] = Tensor._wrap(xp.zeros_like(pd))
+                    if centered:
+                        st["grad_avg"] = Tensor._wrap(xp.zeros_like(pd))
+                if maximize:
+                    g = -g
+                step_arr = st["step"].data
+                step_arr += 1
+                if wd != 0:
+                    g = g + wd * pd
+                sq = st["square_avg"].data
+                tmp = xp.empty_like(pd)
+                sq *= alpha
+                xp.multiply(g, w, out=tmp)
+                tmp *= g
+                sq += tmp
+                if centered:
+                    ga = st["grad_avg"].data
+                    _lerp_(xp, ga, g, w, tmp)
+                    # square_avg.addcmul(grad_avg, grad_avg, value=-1).sqrt_()
+                    xp.multiply(ga, -1.0, out=tmp)
+                    tmp *= ga
+                    tmp += sq
+                    xp.sqrt(tmp, out=tmp)
+                else:
+                    xp.sqrt(sq, out=tmp)
+                tmp += eps
+                xp.divide(g, tmp, out=tmp)
+                if momentum > 0:
+                    buf = st["momentum_buffer"].data
+                    buf *= momentum
+                    buf += tmp
+                    xp.multiply(buf, lr, out=tmp)
+                else:
+                    tmp *= lr
+                pd -= tmp
+                p._version += 1
+        return loss
