@@ -5,6 +5,7 @@ index_select, take_along_dim) must be *added* into the input where an index repe
 backwards use ``np.add.at``; picks whose indices cannot repeat (sort, topk, masks) write
 with plain assignment.
 """
+import warnings
 from collections import namedtuple
 
 import numpy as np
@@ -137,6 +138,10 @@ def scatter(input, dim, index, src=None, *, value=None, reduce=None):
         raise TypeError("scatter() missing required argument 'src' or 'value'")
     if reduce not in (None, "add", "multiply"):
         raise RuntimeError("reduce argument must be either add or multiply.")
+    if reduce is not None and isinstance(src, Tensor):
+        warnings.warn("The reduce argument of torch.scatter with Tensor src is deprecated and "
+                      "will be removed in a future PyTorch release. Use torch.scatter_reduce "
+                      "instead for more reduction options.", UserWarning, stacklevel=2)
     a = input.data
     idx = _index_array(index, "scatter")
     dim = _dim(dim, a.ndim)

@@ -105,6 +105,7 @@ def test_scatter_dim0_and_value():
     compare(lambda t, x, i: t.scatter(x, 0, i, value=-1.0), None, inputs=[_x(4, 4), idx])
 
 
+@pytest.mark.filterwarnings("ignore:The reduce argument")
 def test_scatter_reduce_forward_and_no_backward():
     idx = np.array([[0, 0, 1]])
     compare(lambda t, x, s, i: t.scatter(x, 1, i, s, reduce="add"), None,

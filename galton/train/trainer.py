@@ -1,0 +1,179 @@
+"""The fit loop: train for some epochs, evaluate, keep a history, call callbacks.
+
+>>> trainer = Trainer(model, nn.CrossEntropyLoss(), optim.SGD(model.parameters(), lr=0.01))
+>>> history = trainer.fit(train_loader, val_loader, epochs=2)
+"""
+import time
+
+import numpy as np
+
+from ..autograd import no_grad
+from ..tensor import Tensor
+from .callbacks import Callback
+from .checkpoint import load_training_state, save_training_state
+from .progress import Progress
+
+
+def _task(outputs, targets):
+    """'multiclass' for (N, C) scores with class indices, 'binary' for one score per sample
+    with 0/1 targets, else 'regression' (no accuracy)."""
+    o, t = outputs.data, targets.data
+    if o.ndim >= 2 and o.shape[1] > 1 and t.dtype.kind in "iu":
+        return "multiclass"
+    if o.size == t.size and t.dtype.kind in "fb" and np.all((t == 0) | (t == 1)):
+        return "binary"
+    return "regression"
+
+
+class Trainer:
+    """Trains ``model`` with ``loss_fn`` and ``optimizer``; history is a list of dicts per epoch.
+
+    scheduler: stepped once per epoch (ReduceLROnPlateau with the validation loss);
+    grad_clip: max gradient norm, or None; logits: for binary tasks, whether the model outputs
+    logits (threshold 0) or probabilities (threshold 0.5) — inferred from the loss if None.
+    """
+
+    def __init__(self, model, loss_fn, optimizer, *, scheduler=None, device="cpu",
+                 grad_clip=None, callbacks=(), progress=True, logits=None, metadata=None):
+        self.model, self.loss_fn, self.optimizer = model, loss_fn, optimizer
+        self.scheduler, self.device, self.grad_clip = scheduler, device, grad_clip
+        self.callbacks = list(callbacks)
+        for cb in self.callbacks:
+            if not isinstance(cb, Callback):
+                raise TypeError(f"callbacks must be galton.train.Callback objects, got {cb!r}")
+        self.progress = progress
+        if logits is None:
+            logits = type(loss_fn).__name__ in ("BCEWithLogitsLoss", "CrossEntropyLoss")
+        self.threshold = 0.0 if logits else 0.5
+        self.history = []
+        self.epoch = 0
+        self.stop_training = False
+        self.interrupted = False
+        self.metadata = dict(metadata or {})
+
+    # --- one pass ------------------------------------------------------------------------------
+    def _to_device(self, batch):
+        x, y = batch[0], batch[1]
+        if self.device != "cpu":
+            x, y = x.to(self.device), y.to(self.device)
+        return x, y
+
+    def _count_correct(self, out, y, task):
+        if task == "multiclass":
+            return int((out.data.argmax(axis=1) == y.data).sum())
+        if task == "binary":
+            return int(((out.data.reshape(-1) > self.threshold) == (y.data.reshape(-1) > 0.5)).sum())
+        return 0
+
+    def train_epoch(self, loader):
+        """One epoch of training; returns {'loss': ..., 'accuracy': ...}."""
+        self.model.train()
+        total_loss, correct, seen, task = 0.0, 0, 0, None
+        desc = f"Epoch {self.epoch + 1}" + (f"/{self._epochs}" if getattr(self, "_epochs", None) else "")
+        with Progress(len(loader), desc, enabled=self.progress) as bar:
+            for batch in loader:
+                x, y = self._to_device(batch)
+                self.optimizer.zero_grad()
+                out = self.model(x)
+                loss = self.loss_fn(out, y)
+                loss.backward()
+                if self.grad_clip:
+                    from ..nn.utils import clip_grad_norm_
+                    clip_grad_norm_(self.model.parameters(), self.grad_clip)
+                self.optimizer.step()
+                n = len(y)
+                value = loss.item()
+                total_loss += value * n
+                seen += n
+                if task is None:
+                    task = _task(out, y)
+                correct += self._count_correct(out, y, task)
+                bar.update(1, postfix=f"loss {total_loss / seen:.4f}")
+        logs = {"loss": total_loss / max(seen, 1)}
+        if task in ("multiclass", "binary"):
+            logs["accuracy"] = correct / max(seen, 1)
+        return logs
+
+    def evaluate(self, loader):
+        """Average loss (and accuracy) over a loader, in eval mode without gradients."""
+        self.model.eval()
+        total_loss, correct, seen, task = 0.0, 0, 0, None
+        with no_grad():
+            for batch in loader:
+                x, y = self._to_device(batch)
+                out = self.model(x)
+                n = len(y)
+                total_loss += self.loss_fn(out, y).item() * n
+                seen += n
+                if task is None:
+                    task = _task(out, y)
+                correct += self._count_correct(out, y, task)
+        logs = {"loss": total_loss / max(seen, 1)}
+        if task in ("multiclass", "binary"):
+            logs["accuracy"] = correct / max(seen, 1)
+        return logs
+
+    def predict(self, loader):
+        """Model outputs and targets over a loader, as NumPy arrays."""
+        self.model.eval()
+        outs, targets = [], []
+        with no_grad():
+            for batch in loader:
+                x, y = self._to_device(batch)
+                outs.append(self.model(x).data)
+                targets.append(y.data if isinstance(y, Tensor) else np.asarray(y))
+        return np.concatenate(outs), np.concatenate(targets)
+
+    # --- the loop ------------------------------------------------------------------------------
+    def fit(self, train_loader, val_loader=None, epochs=1):
+        """Train until ``epochs`` epochs are done in total (a resumed trainer continues)."""
+        self._epochs = epochs
+        self.stop_training = False
+        for cb in self.callbacks:
+            cb.on_fit_start(self)
+        try:
+            while self.epoch < epochs and not self.stop_training:
+                start = time.perf_counter()
+                logs = self.train_epoch(train_loader)
+                if val_loader is not None:
+                    logs.update({f"val_{k}": v for k, v in self.evaluate(val_loader).items()})
+                self.epoch += 1
+                logs = {"epoch": self.epoch, **logs,
+                        "lr": self.optimizer.param_groups[0]["lr"],
+                        "seconds": round(time.perf_counter() - start, 3)}
+                if self.scheduler is not None:
+                    if type(self.scheduler).__name__ == "ReduceLROnPlateau":
+                        self.scheduler.step(logs.get("val_loss", logs["loss"]))
+                    else:
+                        self.scheduler.step()
+                self.history.append(logs)
+                for cb in self.callbacks:
+                    cb.on_epoch_end(self, logs)
+        except KeyboardInterrupt:
+            self.interrupted = True
+            self._on_interrupt()
+        for cb in self.callbacks:
+            cb.on_fit_end(self)
+        return self.history
+
+    def _on_interrupt(self):
+        folder = getattr(self, "checkpoint_dir", None)
+        if folder:
+            import os
+            path = os.path.join(folder, "interrupted.safetensors")
+            save_training_state(self, path)
+            print(f"\nInterrupted: training state after epoch {self.epoch} saved to {path}; "
+                  "continue with --resume", flush=True)
+
+    def save(self, path):
+        """The full training state (for resume) as a safetensors checkpoint."""
+        save_training_state(self, path)
+
+    def resume(self, path):
+        """Restore model, optimizer, scheduler, epoch, RNG and history from ``path``."""
+        return load_training_state(self, path)
+
+
+def fit(model, loss_fn, optimizer, train_loader, val_loader=None, epochs=1, **kwargs):
+    """Train ``model`` and return the history (a list of dicts, one per epoch)."""
+    return Trainer(model, loss_fn, optimizer, **kwargs).fit(train_loader, val_loader, epochs)
