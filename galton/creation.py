@@ -7,6 +7,12 @@ from . import backend, dtypes
 from .random import rng
 from .tensor import Tensor
 
+__all__ = ["tensor", "as_tensor", "from_numpy", "zeros", "ones", "empty", "full", "zeros_like",
+           "ones_like", "empty_like", "full_like", "rand_like", "randn_like", "randint_like",
+           "arange", "linspace", "logspace", "eye", "rand", "randn", "randint", "randperm",
+           "normal", "bernoulli", "multinomial", "FloatTensor", "DoubleTensor", "HalfTensor",
+           "LongTensor", "IntTensor", "ShortTensor", "CharTensor", "ByteTensor", "BoolTensor"]
+
 
 def _np_dtype(dtype):
     return dtypes.to_numpy_dtype(dtype) if dtype is not None else None
@@ -19,24 +25,61 @@ def _finish(arr, dtype=None, device=None, requires_grad=False):
         arr = backend.to_device(arr, backend.device(device))
     t = Tensor._wrap(arr)
     if requires_grad:
-        t.requires_grad = True
+        if arr.dtype.kind != "f":
+            raise RuntimeError("Only Tensors of floating point and complex dtype can require "
+                               "gradients")
+        t._rg = True
     return t
 
 
 def _infer(data):
-    """NumPy array of Python data with PyTorch's dtype rules (floats -> float32 by default)."""
+    """NumPy array of Python data with PyTorch's dtype rules: Python floats -> the default
+    float dtype, ints -> int64, bools -> bool; NumPy arrays and scalars keep their dtype."""
     if isinstance(data, Tensor):
         return data.data
+    if isinstance(data, (np.ndarray, np.generic)):
+        arr = np.asarray(data)
+        dtypes.from_numpy_dtype(arr.dtype)  # refuses dtypes galton lacks
+        return arr
+    if isinstance(data, str):
+        raise TypeError("new(): invalid data type 'str'")
     if isinstance(data, (list, tuple)) and any(isinstance(d, Tensor) for d in _flat(data)):
         data = _to_lists(data)
-    arr = np.asarray(data)
-    if arr.dtype == np.float64 and not isinstance(data, np.ndarray):
-        arr = arr.astype(dtypes.default_float_np())
-    elif arr.dtype.kind in "iu" and not isinstance(data, np.ndarray):
-        arr = arr.astype(np.int64)
-    elif arr.dtype.kind not in "fiub":
+    try:
+        arr = np.asarray(data)
+    except ValueError:
+        raise ValueError(_ragged_message(data)) from None
+    if arr.dtype == np.float64:
+        # NumPy float64 scalars inside a list keep float64, as in PyTorch
+        if not (isinstance(data, (list, tuple)) and any(
+                isinstance(d, np.float64) for d in _flat(data))):
+            arr = arr.astype(dtypes.default_float_np())
+    elif arr.dtype.kind in "iu":
+        if not any(isinstance(d, np.integer) for d in _flat(data)) if isinstance(
+                data, (list, tuple)) else not isinstance(data, np.integer):
+            arr = arr.astype(np.int64)
+    elif arr.dtype.kind == "U":
+        raise TypeError("new(): invalid data type 'str'")
+    elif arr.dtype.kind not in "fb":
         raise TypeError(f"can't convert {type(data).__name__} of dtype {arr.dtype} to a tensor")
     return arr
+
+
+def _ragged_message(data, dim=0):
+    """PyTorch's words for nested lists of unequal lengths."""
+    level = [data]
+    while level:
+        seqs = [s for s in level if isinstance(s, (list, tuple))]
+        if not seqs:
+            break
+        n = len(seqs[0])
+        for s in level:
+            if not isinstance(s, (list, tuple)) or len(s) != n:
+                got = len(s) if isinstance(s, (list, tuple)) else type(s).__name__
+                return f"expected sequence of length {n} at dim {dim} (got {got})"
+        level = [x for s in seqs for x in s]
+        dim += 1
+    return "setting an array element with a sequence"
 
 
 def _flat(data):
@@ -78,29 +121,44 @@ def from_numpy(arr):
     return Tensor._wrap(arr)
 
 
-def _size(size):
+def _size(size, kw=None, name=None):
+    """A shape from ``f(2, 3)``, ``f((2, 3))``, ``f([2, 3])`` or ``f(size=(2, 3))``."""
+    if kw:
+        if set(kw) != {"size"} or size:
+            bad = next(k for k in kw if k != "size") if set(kw) != {"size"} else "size"
+            raise TypeError(f"{name or 'factory'}() got an unexpected keyword argument '{bad}'")
+        size = (kw["size"],)
     if len(size) == 1 and isinstance(size[0], (tuple, list)):
         size = tuple(size[0])
+    size = tuple(int(s) for s in size)
     for s in size:
-        if int(s) < 0:
+        if s < 0:
+            if name == "zeros":
+                raise RuntimeError("zeros: Dimension size must be non-negative.")
             raise RuntimeError(f"Trying to create tensor with negative dimension {s}: {list(size)}")
-    return tuple(int(s) for s in size)
+    return size
 
 
 def _float_or(dtype):
     return _np_dtype(dtype) or dtypes.default_float_np()
 
 
-def zeros(*size, dtype=None, device=None, requires_grad=False, out=None):
-    return _finish(np.zeros(_size(size), _float_or(dtype)), None, device, requires_grad)
+def zeros(*size, dtype=None, device=None, requires_grad=False, out=None, **kw):
+    """A tensor of zeros: ``zeros(2, 3)``, ``zeros((2, 3))``, ``zeros(size=(2, 3))``."""
+    return _finish(np.zeros(_size(size, kw, "zeros"), _float_or(dtype)), None,
+                   device, requires_grad)
 
 
-def ones(*size, dtype=None, device=None, requires_grad=False):
-    return _finish(np.ones(_size(size), _float_or(dtype)), None, device, requires_grad)
+def ones(*size, dtype=None, device=None, requires_grad=False, **kw):
+    """A tensor of ones."""
+    return _finish(np.ones(_size(size, kw, "ones"), _float_or(dtype)), None, device,
+                   requires_grad)
 
 
-def empty(*size, dtype=None, device=None, requires_grad=False, memory_format=None):
-    return _finish(np.empty(_size(size), _float_or(dtype)), None, device, requires_grad)
+def empty(*size, dtype=None, device=None, requires_grad=False, memory_format=None, **kw):
+    """An uninitialised tensor (here: whatever NumPy's ``empty`` holds)."""
+    return _finish(np.empty(_size(size, kw, "empty"), _float_or(dtype)), None, device,
+                   requires_grad)
 
 
 def full(size, fill_value, *, dtype=None, device=None, requires_grad=False):
@@ -133,14 +191,24 @@ def full_like(x, fill_value, *, dtype=None, device=None, requires_grad=False):
                    device, requires_grad)
 
 
-def rand_like(x, *, dtype=None, generator=None, requires_grad=False):
-    return rand(x.data.shape, dtype=dtype or x.dtype, generator=generator,
-                requires_grad=requires_grad)
+def _float_like(x, dtype, kernel):
+    d = _np_dtype(dtype) or x.data.dtype
+    if d.kind != "f":
+        raise NotImplementedError(f'"{kernel}" not implemented for '
+                                  f"'{_TORCH_TYPE_NAMES[d.name][:-6]}'")
+    return dtypes.from_numpy_dtype(d)
 
 
-def randn_like(x, *, dtype=None, generator=None, requires_grad=False):
-    return randn(x.data.shape, dtype=dtype or x.dtype, generator=generator,
-                 requires_grad=requires_grad)
+def rand_like(x, *, dtype=None, generator=None, device=None, requires_grad=False):
+    """Uniform [0, 1) numbers in a tensor shaped like ``x``."""
+    return rand(x.data.shape, dtype=_float_like(x, dtype, "check_uniform_bounds"),
+                generator=generator, requires_grad=requires_grad)
+
+
+def randn_like(x, *, dtype=None, generator=None, device=None, requires_grad=False):
+    """Standard normal numbers in a tensor shaped like ``x``."""
+    return randn(x.data.shape, dtype=_float_like(x, dtype, "normal_kernel_cpu"),
+                 generator=generator, requires_grad=requires_grad)
 
 
 def randint_like(x, low=0, high=None, *, dtype=None, generator=None):
@@ -156,8 +224,8 @@ def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=Fa
         raise RuntimeError("step must be nonzero")
     vals = (start, end, step)
     if dtype is None:
-        is_float = builtins.any(isinstance(v, float) or (isinstance(v, Tensor) and v.is_floating_point())
-                                for v in vals)
+        is_float = builtins.any(isinstance(v, float) or (
+            isinstance(v, Tensor) and v.is_floating_point()) for v in vals)
         dt = dtypes.default_float_np() if is_float else np.int64
     else:
         dt = _np_dtype(dtype)
@@ -165,8 +233,11 @@ def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=Fa
 
 
 def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False):
-    return _finish(np.linspace(start, end, int(steps)).astype(_float_or(dtype)), None, device,
-                   requires_grad)
+    """``steps`` evenly spaced values from start to end, both included."""
+    if int(steps) < 0:
+        raise RuntimeError("number of steps must be non-negative")
+    return _finish(np.linspace(float(start), float(end), int(steps)).astype(_float_or(dtype)),
+                   None, device, requires_grad)
 
 
 def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_grad=False):
@@ -178,26 +249,33 @@ def eye(n, m=None, *, dtype=None, device=None, requires_grad=False):
     return _finish(np.eye(n, m, dtype=_float_or(dtype)), None, device, requires_grad)
 
 
-def rand(*size, generator=None, dtype=None, device=None, requires_grad=False):
+def rand(*size, generator=None, dtype=None, device=None, requires_grad=False, **kw):
+    """Uniform numbers in [0, 1)."""
     dt = _float_or(dtype)
-    return _finish(rng(generator).random(_size(size), dtype=np.float64).astype(dt), None, device,
-                   requires_grad)
+    return _finish(rng(generator).random(_size(size, kw, "rand"), dtype=np.float64)
+                   .astype(dt), None, device, requires_grad)
 
 
-def randn(*size, generator=None, dtype=None, device=None, requires_grad=False):
+def randn(*size, generator=None, dtype=None, device=None, requires_grad=False, **kw):
+    """Standard normal numbers."""
     dt = _float_or(dtype)
-    return _finish(rng(generator).standard_normal(_size(size)).astype(dt), None, device,
-                   requires_grad)
+    return _finish(rng(generator).standard_normal(_size(size, kw, "randn")).astype(dt),
+                   None, device, requires_grad)
 
 
 def randint(low=0, high=None, size=None, *, generator=None, dtype=None, device=None,
             requires_grad=False):
+    """Random integers in [low, high): ``randint(10, (3,))`` or ``randint(2, 10, (3,))``."""
     if size is None:  # randint(high, size)
         low, high, size = 0, low, high
     if high is None:
         raise TypeError("randint() missing required argument 'high'")
-    arr = rng(generator).integers(low, high, size=tuple(size)).astype(_np_dtype(dtype) or np.int64)
-    return _finish(arr, None, device, requires_grad)
+    low, high = int(low), int(high)
+    if low >= high:
+        raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= "
+                           f"to={high}")
+    arr = rng(generator).integers(low, high, size=_size(tuple(size)))
+    return _finish(arr.astype(_np_dtype(dtype) or np.int64), None, device, requires_grad)
 
 
 def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False):
@@ -228,3 +306,36 @@ def multinomial(probs, num_samples, replacement=False, *, generator=None):
     out = np.stack([g.choice(r.size, size=num_samples, replace=replacement, p=r / r.sum())
                     for r in rows])
     return Tensor._wrap(out.reshape(p.shape[:-1] + (num_samples,)).astype(np.int64))
+
+
+# --- the legacy typed constructors: FloatTensor([1, 2]), x.type(galton.LongTensor) -----------
+_TORCH_TYPE_NAMES = {"float32": "FloatTensor", "float64": "DoubleTensor", "float16": "HalfTensor",
+                     "int64": "LongTensor", "int32": "IntTensor", "int16": "ShortTensor",
+                     "int8": "CharTensor", "uint8": "ByteTensor", "bool": "BoolTensor"}
+
+
+class _TypedTensorMeta(type):
+    def __instancecheck__(cls, obj):
+        return isinstance(obj, Tensor) and obj.data.dtype == cls.dtype.np
+
+    def __call__(cls, *args):
+        if len(args) == 1 and not isinstance(args[0], (int, np.integer)):
+            return tensor(args[0], dtype=cls.dtype)
+        return zeros(*args, dtype=cls.dtype)  # torch leaves these uninitialised
+
+
+def _typed(dt):
+    name = _TORCH_TYPE_NAMES[dt.name]
+    doc = f"``{name}(data)`` or ``{name}(*size)``: a {dt.name} tensor (PyTorch's legacy API)."
+    return _TypedTensorMeta(name, (), {"dtype": dt, "__doc__": doc, "__module__": "galton"})
+
+
+FloatTensor = _typed(dtypes.float32)
+DoubleTensor = _typed(dtypes.float64)
+HalfTensor = _typed(dtypes.float16)
+LongTensor = _typed(dtypes.int64)
+IntTensor = _typed(dtypes.int32)
+ShortTensor = _typed(dtypes.int16)
+CharTensor = _typed(dtypes.int8)
+ByteTensor = _typed(dtypes.uint8)
+BoolTensor = _typed(dtypes.bool_)

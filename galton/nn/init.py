@@ -1,4 +1,4 @@
-"""Weight initialisation, as ``torch.nn.init``: each function fills a tensor in place and returns it.
+"""Weight initialisation, as ``torch.nn.init``: each function fills a tensor in place, returns it.
 
     >>> w = nn.Parameter(galton.empty(100, 784))
     >>> nn.init.kaiming_uniform_(w, a=math.sqrt(5))   # what nn.Linear does by default
@@ -128,7 +128,7 @@ def eye_(tensor):
 
 
 def dirac_(tensor, groups=1):
-    """Fill a 3-, 4- or 5-D conv weight with the Dirac delta, so the conv passes channels through."""
+    """Fill a 3-, 4- or 5-D conv weight with the Dirac delta: the conv passes channels through."""
     dimensions = tensor.dim()
     if dimensions not in (3, 4, 5):
         raise ValueError("Only tensors with 3, 4, or 5 dimensions are supported")

@@ -141,13 +141,13 @@ class Module:
             return
         params, modules, buffers = d["_parameters"], d["_modules"], d["_buffers"]
         if isinstance(value, Parameter):
-            self._drop(name)
+            self._drop(name, keep=params)
             params[name] = value
         elif isinstance(value, Module):
-            self._drop(name)
+            self._drop(name, keep=modules)
             modules[name] = value
         elif isinstance(value, _BufferMark):
-            self._drop(name)
+            self._drop(name, keep=buffers)
             self.register_buffer(name, value.tensor, persistent=value.persistent)
         elif name in params:
             if value is not None:
@@ -167,11 +167,14 @@ class Module:
         else:
             object.__setattr__(self, name, value)
 
-    def _drop(self, name):
+    def _drop(self, name, keep=None):
+        # the table about to receive `name` keeps its entry, so re-assigning model[1] or
+        # self.fc keeps its place in state_dict order, as in PyTorch
         d = self.__dict__
         d.pop(name, None)
         for table in (d["_parameters"], d["_modules"], d["_buffers"]):
-            table.pop(name, None)
+            if table is not keep:
+                table.pop(name, None)
         d["_non_persistent_buffers_set"].discard(name)
 
     def __getattr__(self, name):
@@ -203,7 +206,7 @@ class Module:
         if param is not None and not isinstance(param, Parameter):
             raise TypeError(f"cannot assign '{type(param).__name__}' object to parameter "
                             f"'{name}' (torch.nn.Parameter or None required)")
-        self._drop(name)
+        self._drop(name, keep=self._parameters)
         self._parameters[name] = param
 
     def register_buffer(self, name, tensor, persistent=True):
@@ -215,7 +218,7 @@ class Module:
         if tensor is not None and not isinstance(tensor, Tensor):
             raise TypeError(f"cannot assign '{type(tensor).__name__}' object to buffer '{name}' "
                             "(torch Tensor or None required)")
-        self._drop(name)
+        self._drop(name, keep=self._buffers)
         self._buffers[name] = tensor
         if not persistent:
             self._non_persistent_buffers_set.add(name)
@@ -225,7 +228,7 @@ class Module:
             raise TypeError(f"{type(module).__name__} is not a Module subclass")
         if "." in name or name == "":
             raise KeyError(f'module name can\'t contain "." or be empty, got "{name}"')
-        self._drop(name)
+        self._drop(name, keep=self._modules)
         self._modules[name] = module
 
     register_module = add_module
@@ -261,7 +264,8 @@ class Module:
 
     def _named_members(self, table, prefix, recurse, remove_duplicate=True):
         seen = set()
-        mods = self.named_modules(prefix=prefix) if recurse else [(prefix, self)]
+        mods = (self.named_modules(prefix=prefix, remove_duplicate=remove_duplicate) if recurse
+                else [(prefix, self)])
         for mprefix, m in mods:
             for name, v in getattr(m, table).items():
                 if v is None or (remove_duplicate and id(v) in seen):

@@ -74,12 +74,28 @@ def byte(x):
     return cast(x, dtypes.uint8)
 
 
-def type_(x, dtype=None):
+def short(x):
+    return cast(x, dtypes.int16)
+
+
+def char(x):
+    return cast(x, dtypes.int8)
+
+
+def type_(x, dtype=None, non_blocking=False):
+    """Without an argument the type name (``'galton.FloatTensor'``); with a dtype, a typed
+    tensor class or its name (``'torch.LongTensor'``), the tensor in that dtype."""
+    from ..creation import _TORCH_TYPE_NAMES
     if dtype is None:
-        names = {np.float32: "Float", np.float64: "Double", np.float16: "Half", np.int64: "Long",
-                 np.int32: "Int", np.int16: "Short", np.int8: "Char", np.uint8: "Byte",
-                 np.bool_: "Bool"}
-        return f"galton.{names[x.data.dtype.type]}Tensor"
+        return f"galton.{_TORCH_TYPE_NAMES[x.data.dtype.name]}"
+    if isinstance(dtype, str):
+        by_name = {v: k for k, v in _TORCH_TYPE_NAMES.items()}
+        name = dtype.rsplit(".", 1)[-1]
+        if name not in by_name:
+            raise ValueError(f"invalid type: '{dtype}'")
+        dtype = by_name[name]
+    elif isinstance(getattr(dtype, "dtype", None), dtypes.dtype):  # FloatTensor, LongTensor, ...
+        dtype = dtype.dtype
     return cast(x, dtype)
 
 
@@ -96,5 +112,6 @@ def cuda(x, device=None):
                 else device)
 
 
-TENSOR_METHODS = ["to", "float", "double", "half", "long", "int", "bool", "byte", "type_as",
+TENSOR_METHODS = ["to", "float", "double", "half", "long", "int", "bool", "byte", "short", "char",
+                  "type_as",
                   "cpu", "cuda"]

@@ -12,18 +12,127 @@ from ._util import Tensor, make_result, unbroadcast
 from . import arithmetic, pointwise
 
 
-def _check_leaf(t):
+_TORCH_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long",
+                "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
+
+
+def _check_leaf(t, view=False):
     if t._rg and t.grad_fn is None:
-        raise RuntimeError("a leaf Variable that requires grad is being used in an in-place "
-                           "operation.")
+        raise RuntimeError(f"a {'view of a ' if view else ''}leaf Variable that requires grad is "
+                           f"being used in an in-place operation.")
 
 
 def _records(t, other=None):
     return graph._grad_enabled and (t._rg or (isinstance(other, Tensor) and other._rg))
 
 
+# --- views ----------------------------------------------------------------------------------------
+# A basic-indexed tensor (``y[0]``) shares y's array. getitem marks its backward function with
+# ``_view = (base, index)``; an in-place op recorded on such a view must change the base and
+# the base's history, as PyTorch's CopySlices does, or ``y[0][1] = 9`` would leave y as it was.
+# An op that makes views may mark its backward with ``_view = (base, fn)``, fn(base_array)
+# returning the view's array.
+
+def _view_path(t):
+    """(root tensor, [index or fn, ...]) leading from the root's array to t's, or None."""
+    steps = []
+    while t.grad_fn is not None:
+        mark = getattr(t.grad_fn.backward_fn, "_view", None)
+        if mark is None or not np.may_share_memory(t.data, mark[0].data):
+            break  # not a view, or its base has since taken a new array
+        steps.append(mark[1])
+        t = mark[0]
+    if not steps:
+        return None
+    steps.reverse()
+    return t, steps
+
+
+def _walk(arr, steps):
+    for s in steps:
+        arr = s(arr) if callable(s) else arr[s]
+    return arr
+
+
+def _put(arr, steps, value):
+    """arr, with ``value`` written at the place the steps lead to."""
+    parent, last = _walk(arr, steps[:-1]), steps[-1]
+    if callable(last):
+        last(parent)[...] = value
+    else:
+        parent[last] = value
+
+
+def _write_through(root, steps, value):
+    """Record ``root[steps] = value`` (value: a tensor with history, or a plain array/number)
+    as one CopySlices node that root takes over."""
+    _check_leaf(root, view=True)
+    tv = value if isinstance(value, Tensor) else None
+    v = tv.data if tv is not None else value
+    new = root.data.copy()
+    try:
+        _put(new, steps, v)
+    except ValueError:
+        raise _expand_error(_walk(new, steps[:-1]), steps[-1], v) from None
+    vshape = np.shape(v)
+
+    def backward(g):
+        gx = g.copy()
+        _put(gx, steps, 0)  # overwritten elements do not reach the output
+        gv = None
+        if tv is not None and tv._rg:
+            gv = _walk(g, steps[:-1])
+            gv = steps[-1](gv) if callable(steps[-1]) else gv[steps[-1]]
+            if gv.ndim < len(vshape):  # value had extra leading 1s: x[0] = ones(1, 3)
+                gv = gv.reshape((1,) * (len(vshape) - gv.ndim) + gv.shape)
+            gv = unbroadcast(gv, vshape)
+        return gx, gv
+    r = make_result(new, (root, tv), backward, "CopySlices")
+    root.data, root.grad_fn, root._rg = new, r.grad_fn, r._rg
+    root._version += 1
+
+
+def _refresh_view(t, root, steps):
+    """Make ``t`` a view of root's new array again, with the history of one."""
+    shape = root.data.shape
+
+    def backward(g):
+        full = np.zeros(shape, dtype=g.dtype)
+        _put(full, steps, g)
+        return (full,)
+    backward._view = (root, lambda a: _walk(a, steps))
+    here = _walk(root.data, steps)
+    r = make_result(here, (root,), backward, "AsStridedBackward0")
+    t.data, t.grad_fn, t._rg = here, r.grad_fn, r._rg
+    t._version += 1
+    return t
+
+
+def _expand_error(target_parent, last, v):
+    """PyTorch's message for a value that does not fit where it is written."""
+    target = np.shape(last(target_parent) if callable(last) else target_parent[last])
+    vs = np.shape(v)
+    if len(vs) > len(target):
+        return RuntimeError(f"expand(galton.{_TORCH_NAMES.get(np.asarray(v).dtype.name, '')}"
+                            f"Tensor{{{list(vs)}}}, size={list(target)}): the number of sizes "
+                            f"provided ({len(target)}) must be greater or equal to the number of "
+                            f"dimensions in the tensor ({len(vs)})")
+    for i in range(1, len(vs) + 1):
+        if vs[-i] != target[-i] and vs[-i] != 1:
+            return RuntimeError(
+                f"The expanded size of the tensor ({target[-i]}) must match the existing size "
+                f"({vs[-i]}) at non-singleton dimension {len(target) - i}.  Target sizes: "
+                f"{list(target)}.  Tensor sizes: {list(vs)}")
+    return RuntimeError(f"cannot write a value of shape {list(vs)} into {list(target)}")
+
+
 def _take(t, r):
     """Let ``t`` become the result ``r`` of an out-of-place op (dtype kept, history taken)."""
+    path = _view_path(t)
+    if path is not None:
+        root, steps = path
+        _write_through(root, steps, r)
+        return _refresh_view(t, root, steps)
     arr = r.data
     if arr.dtype != t.data.dtype:
         arr = arr.astype(t.data.dtype)
@@ -31,6 +140,33 @@ def _take(t, r):
     t.grad_fn, t._rg = r.grad_fn, r._rg
     t._version += 1
     return t
+
+
+def _write_error(self, y):
+    """PyTorch's message when an in-place op cannot write its result into ``self``."""
+    if not self.data.flags.writeable:
+        return RuntimeError("unsupported operation: more than one element of the written-to "
+                            "tensor refers to a single memory location. Please clone() the tensor "
+                            "before performing the operation.")
+    xs, ys = self.data.shape, np.shape(y)
+    for i in range(1, min(len(xs), len(ys)) + 1):
+        if xs[-i] != ys[-i] and xs[-i] != 1 and ys[-i] != 1:
+            dim = max(len(xs), len(ys)) - i
+            return RuntimeError(f"The size of tensor a ({xs[-i]}) must match the size of tensor b "
+                                f"({ys[-i]}) at non-singleton dimension {dim}")
+    return RuntimeError(f"output with shape {list(xs)} doesn't match the broadcast shape "
+                        f"{list(np.broadcast_shapes(xs, ys))}")
+
+
+def _cast_error(self, other, op):
+    """PyTorch's message for e.g. ``int_tensor.add_(1.5)``, naming dtypes as PyTorch does."""
+    probe = other.data.reshape(-1)[:1].reshape(()) if isinstance(other, Tensor) else other
+    try:
+        res = op(Tensor._wrap(np.zeros((), self.data.dtype)), probe).data.dtype.name
+    except Exception:  # the probe itself failed: fall back to NumPy's promotion
+        res = np.result_type(self.data, probe).name
+    return RuntimeError(f"result type {_TORCH_NAMES.get(res, res)} can't be cast to the desired "
+                        f"output type {_TORCH_NAMES.get(self.data.dtype.name)}")
 
 
 def _binary_inplace(name, op, ufunc):
@@ -44,11 +180,9 @@ def _binary_inplace(name, op, ufunc):
         try:
             ufunc(self.data, y, out=self.data, casting="same_kind")
         except TypeError:  # NumPy refuses e.g. writing floats into an int tensor
-            raise RuntimeError(f"result type {np.result_type(self.data, y)} can't be cast to the "
-                               f"desired output type {self.data.dtype}") from None
+            raise _cast_error(self, other, op) from None
         except ValueError:
-            raise RuntimeError(f"output with shape {list(self.data.shape)} doesn't match the "
-                               f"broadcast shape {list(np.broadcast_shapes(self.data.shape, np.shape(y)))}") from None
+            raise _write_error(self, y) from None
         self._version += 1
         return self
     method.__name__ = name
@@ -116,34 +250,53 @@ def _check_no_grad_needed(self):
         _check_leaf(self)
 
 
-def _fill(self, value):
-    _check_no_grad_needed(self)
-    if isinstance(value, Tensor):
-        value = value.data
-    self.data[...] = value
-    if graph._grad_enabled and self._rg:
-        self.grad_fn = None  # values no longer depend on the old history
-        self._rg = False
+def _fill(self, value, name):
+    if _records(self, value):
+        _check_leaf(self)
+        tv = value if isinstance(value, Tensor) else None
+        if tv is not None and tv.data.ndim:
+            raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor with "
+                               f"{tv.data.ndim} dimensions.")
+        arr = np.full(self.data.shape, tv.data if tv is not None else value, self.data.dtype)
+        # the old values are gone: their history gets zeros, a tensor value the sum
+        r = make_result(arr, (self, tv), lambda g: (np.zeros_like(g), g.sum().reshape(())),
+                        name)
+        return _take(self, r)
+    self.data[...] = value.data if isinstance(value, Tensor) else value
     self._version += 1
     return self
 
 
 def zero_(self):
-    return _fill(self, 0)
+    """Fill with zeros, in place."""
+    return _fill(self, 0, "ZeroBackward0")
 
 
 def fill_(self, value):
-    return _fill(self, value)
+    """Fill with ``value`` (a number or a 0-d tensor), in place."""
+    return _fill(self, value, "FillBackward0")
 
 
 def copy_(self, src, non_blocking=False):
+    """Copy ``src`` (broadcast to this shape, cast to this dtype) into this tensor."""
+    s = src.data if isinstance(src, Tensor) else np.asarray(src)
+    try:
+        arr = np.broadcast_to(s, self.data.shape)
+    except ValueError:
+        raise _write_error(self, s) from None
     if _records(self, src):
         _check_leaf(self)
-        shape = self.data.shape
-        arr = np.broadcast_to(src.data, shape).astype(self.data.dtype)
-        return _take(self, make_result(arr, (src,), lambda g: (unbroadcast(g, src.data.shape),),
+        src_shape, src_dtype = s.shape, s.dtype
+
+        def backward(g):
+            gs = unbroadcast(g, src_shape).astype(src_dtype, copy=False) \
+                if src_dtype.kind == "f" else None
+            return np.zeros_like(g), gs
+        return _take(self, make_result(arr.astype(self.data.dtype), (self, src), backward,
                                        "CopyBackwards"))
-    self.data[...] = src.data if isinstance(src, Tensor) else src
+    if not self.data.flags.writeable:
+        raise _write_error(self, s)
+    self.data[...] = arr
     self._version += 1
     return self
 
@@ -180,6 +333,8 @@ def masked_fill_(self, mask, value):
         from .index_ops import masked_fill
         _check_leaf(self)
         return _take(self, masked_fill(self, mask, value))
+    from .index_ops import _mask_array
+    _mask_array(mask, "masked_fill_")
     v = value.data if isinstance(value, Tensor) else value
     np.copyto(self.data, v, where=np.broadcast_to(mask.data, self.data.shape).astype(bool),
               casting="unsafe")
@@ -188,33 +343,59 @@ def masked_fill_(self, mask, value):
 
 
 def setitem(self, idx, value):
+    """``self[idx] = value``: in place, or recorded as CopySlices when autograd must see it."""
     from .indexing import _index_arg
     idx = _index_arg(idx)
     if _records(self, value):
-        _check_leaf(self)
-        v, tv = (value.data, value) if isinstance(value, Tensor) else (value, None)
-        new = self.data.copy()
-        new[idx] = v
-        vshape = np.shape(v)
-
-        def backward(g):
-            gx = g.copy()
-            gx[idx] = 0
-            gv = None
-            if tv is not None:
-                gv = unbroadcast(np.broadcast_to(g[idx], np.shape(new[idx])), vshape) \
-                    if vshape != np.shape(new[idx]) else g[idx]
-            return gx, gv
-        r = make_result(new, (self, tv), backward, "CopySlices")
-        return _take(self, r)
+        path = _view_path(self)
+        if path is None:
+            _write_through(self, [idx], value)
+        else:  # self is a view: the write goes to its base, and self follows
+            root, steps = path
+            _write_through(root, steps + [idx], value)
+            _refresh_view(self, root, steps)
+        return
+    v = value.data if isinstance(value, Tensor) else value
     try:
-        self.data[idx] = value.data if isinstance(value, Tensor) else value
-    except ValueError as exc:
-        raise RuntimeError(f"setitem: {exc} (tensor shape {tuple(self.data.shape)})") from None
+        self.data[idx] = v
+    except ValueError:
+        a = self.data
+        if not a.flags.writeable:
+            raise _write_error(self, v) from None
+        raise _expand_error(a, idx, v) from None
     self._version += 1
+
+
+def scatter_(self, dim, index, src=None, *, value=None, reduce=None):
+    """In-place ``scatter``: ``zeros(n, 10).scatter_(1, labels[:, None], 1.0)`` is one-hot."""
+    from .index_ops import scatter
+    return _indexed_inplace(self, scatter(self, dim, index, src, value=value, reduce=reduce),
+                            src)
+
+
+def scatter_add_(self, dim, index, src):
+    """In-place ``scatter_add``."""
+    from .index_ops import scatter_add
+    return _indexed_inplace(self, scatter_add(self, dim, index, src), src)
+
+
+def index_add_(self, dim, index, source, *, alpha=1):
+    """In-place ``index_add``."""
+    from .index_ops import index_add
+    return _indexed_inplace(self, index_add(self, dim, index, source, alpha=alpha), source)
+
+
+def _indexed_inplace(self, r, other):
+    if _records(self, other):
+        _check_leaf(self)
+        return _take(self, r)
+    self.data[...] = r.data
+    self._version += 1
+    return self
 
 
 TENSOR_METHODS = ["add_", "sub_", "mul_", "div_", "pow_", "clamp_", "clip_", "exp_", "log_",
                   "sqrt_", "abs_", "neg_", "relu_", "sigmoid_", "tanh_", "floor_", "round_",
                   "addcmul_", "addcdiv_", "lerp_", "zero_", "fill_", "copy_", "uniform_",
-                  "normal_", "bernoulli_", "exponential_", "random_", "masked_fill_"]
+                  "normal_", "bernoulli_", "exponential_", "random_", "masked_fill_", "scatter_",
+                  "scatter_add_", "index_add_"]

@@ -43,7 +43,7 @@ def _grad_as(g, dtype):
     return g if g.dtype == dtype else g.astype(dtype)
 
 
-def cat(tensors, dim=0, *, axis=None, out=None):
+def cat(tensors, dim=0, *, axis=None):
     """Join tensors along an existing ``dim``; their other sizes must match.
 
     >>> galton.cat([galton.ones(2, 3), galton.zeros(1, 3)]).shape
@@ -87,17 +87,17 @@ def cat(tensors, dim=0, *, axis=None, out=None):
     return make_result(out_arr, tuple(tensors), backward, "CatBackward0")
 
 
-def concat(tensors, dim=0, *, out=None):
+def concat(tensors, dim=0):
     """Alias of ``cat``."""
     return cat(tensors, dim)
 
 
-def concatenate(tensors, axis=0, out=None):
+def concatenate(tensors, axis=0):
     """Alias of ``cat`` with NumPy's argument name."""
     return cat(tensors, axis)
 
 
-def stack(tensors, dim=0, *, out=None):
+def stack(tensors, dim=0):
     """Join same-shaped tensors along a new ``dim``."""
     tensors = _check_list("stack", tensors,
                           RuntimeError("stack expects a non-empty TensorList"))

@@ -143,11 +143,37 @@ def prod(x, dim=None, keepdim=False, *, dtype=None):
     return make_result(out, (x,), backward, "ProdBackward0" if dim is None else "ProdBackward1")
 
 
-def _evenly(a, value):
-    """Mask of the elements equal to a full reduction's result (NaN matches NaN), and their
-    count: ties share the gradient equally, as in PyTorch."""
-    mask = np.isnan(a) if np.isnan(value).any() else a == value
-    return mask, mask.sum()
+def _evenly(x, out, name):
+    """A full reduction that picks an element (max, min, median): the elements equal to the
+    result (NaN matches NaN) share its gradient equally, as in PyTorch."""
+    a = x.data
+
+    def backward(g):
+        mask = np.isnan(a) if np.isnan(out).any() else a == out
+        return (np.where(mask, g / mask.sum(), np.zeros((), g.dtype)),)
+    return make_result(out, (x,), backward, name)
+
+
+def _picked(x, idx, d, keepdim, name, result_type):
+    """``(values, indices)`` of the elements at ``idx`` (keepdims form) along ``d``; the
+    gradient goes back to exactly those elements."""
+    a = x.data
+    values = np.take_along_axis(a, idx, d)
+    shape = a.shape
+    idx_out = idx if keepdim else idx.squeeze(d)
+
+    def backward(g):
+        full = np.zeros(shape, g.dtype)
+        np.put_along_axis(full, idx, g if keepdim else np.expand_dims(g, d), d)
+        return (full,)
+    return result_type(make_result(values if keepdim else values.squeeze(d), (x,), backward,
+                                   name), Tensor._wrap(idx_out.astype(np.int64, copy=False)))
+
+
+def _scalar_pick(x, name, result_type):
+    """The dim form on a 0-d tensor: the value itself at index 0."""
+    return result_type(make_result(x.data.copy(), (x,), lambda g: (g,), name),
+                       Tensor._wrap(np.zeros((), np.int64)))
 
 
 def _extreme(name, x, dim, keepdim, argfn, result_type):
@@ -158,33 +184,14 @@ def _extreme(name, x, dim, keepdim, argfn, result_type):
             raise RuntimeError(f"{name}(): Expected reduction dim to be specified for "
                                "input.numel() == 0. Specify the reduction dim with the 'dim' "
                                "argument.")
-        out = np.asarray(a.reshape(-1)[argfn(a)])
-
-        def backward_all(g):
-            mask, n = _evenly(a, out)
-            return (np.where(mask, g / n, np.zeros((), g.dtype)),)
-        return make_result(out, (x,), backward_all, name.capitalize() + "Backward1")
+        return _evenly(x, np.asarray(a.reshape(-1)[argfn(a)]), name.capitalize() + "Backward1")
     d = _dim(dim, a.ndim)
     if a.ndim == 0:
-        return result_type(make_result(a.copy(), (x,), lambda g: (g,),
-                                       name.capitalize() + "Backward0"),
-                           Tensor._wrap(np.zeros((), np.int64)))
+        return _scalar_pick(x, name.capitalize() + "Backward0", result_type)
     if a.shape[d] == 0:
         raise IndexError(f"{name}(): Expected reduction dim {d} to have non-zero size.")
-    idx = argfn(a, axis=d, keepdims=True)
-    values = np.take_along_axis(a, idx, d)
-    shape = a.shape
-    if not keepdim:
-        values, idx_out = values.squeeze(d), idx.squeeze(d)
-    else:
-        idx_out = idx
-
-    def backward(g):
-        full = np.zeros(shape, g.dtype)
-        np.put_along_axis(full, idx, g if keepdim else np.expand_dims(g, d), d)
-        return (full,)
-    return result_type(make_result(values, (x,), backward, name.capitalize() + "Backward0"),
-                       Tensor._wrap(idx_out.astype(np.int64, copy=False)))
+    return _picked(x, argfn(a, axis=d, keepdims=True), d, keepdim,
+                   name.capitalize() + "Backward0", result_type)
 
 
 def max(x, dim=None, keepdim=False, *, axis=None):  # noqa: A001
@@ -207,11 +214,12 @@ def _amax_amin(name, npfn, x, dim, keepdim):
     a = x.data
     axes = _axes(dim, a.ndim)
     if a.size == 0:
-        empty = [i for i in (axes if axes is not None else range(a.ndim)) if a.shape[i] == 0]
-        if axes is None or empty:
-            raise IndexError(f"{name}(): Expected reduction dim {empty[0]} to have non-zero size."
-                             if axes is not None else f"{name}(): Expected reduction dim to be "
-                             "specified for input.numel() == 0.")
+        if axes is None:
+            raise IndexError(f"{name}(): Expected reduction dim to be specified for "
+                             "input.numel() == 0.")
+        for i in axes:
+            if a.shape[i] == 0:
+                raise IndexError(f"{name}(): Expected reduction dim {i} to have non-zero size.")
     out = np.asarray(npfn(a, axis=axes, keepdims=keepdim))
 
     def backward(g):
@@ -347,6 +355,7 @@ def norm(x, p="fro", dim=None, keepdim=False, dtype=None):
     number, inf, -inf, 0 (count of non-zeros). At a zero norm the gradient is 0, as in
     PyTorch."""
     a = x.data if dtype is None else x.data.astype(dtype.np)
+    in_dtype = x.data.dtype
     if isinstance(p, str):
         if p != "fro":
             raise RuntimeError(f"linalg.matrix_norm: Order {p} not supported.")
@@ -387,7 +396,7 @@ def norm(x, p="fro", dim=None, keepdim=False, dtype=None):
                 gi = np.sign(a) * mask * (g / mask.sum(axis=axes, keepdims=True))
             else:
                 gi = np.where(n == 0, 0, np.sign(a) * absa ** (p - 1) * g / n ** (p - 1))
-        return (gi.astype(a.dtype, copy=False),)
+        return (gi.astype(in_dtype, copy=False),)
     return make_result(out, (x,), backward, "LinalgVectorNormBackward0")
 
 
@@ -468,37 +477,20 @@ def median(x, dim=None, keepdim=False):
         if a.size == 0:
             return Tensor._wrap(np.asarray(np.nan, a.dtype))
         flat = a.reshape(-1)
-        out = np.asarray(np.sort(flat)[(flat.size - 1) // 2] if not np.isnan(flat).any()
-                         else np.asarray(np.nan, a.dtype))
-
-        def backward_all(g):
-            mask, n = _evenly(a, out)
-            return (np.where(mask, g / n, np.zeros((), g.dtype)),)
-        return make_result(out, (x,), backward_all, "MedianBackward0")
+        out = np.sort(flat)[(flat.size - 1) // 2]  # NaNs sort last; any NaN is the result
+        return _evenly(x, np.asarray(out if not np.isnan(flat).any() else np.nan, a.dtype),
+                       "MedianBackward0")
     d = _dim(dim, a.ndim)
     if a.ndim == 0:
-        return _MedianResult(make_result(a.copy(), (x,), lambda g: (g,), "MedianBackward1"),
-                             Tensor._wrap(np.zeros((), np.int64)))
+        return _scalar_pick(x, "MedianBackward1", _MedianResult)
     n = a.shape[d]
     if n == 0:
         raise IndexError(f"median(): Expected reduction dim {d} to have non-zero size.")
     order = np.argsort(a, axis=d, kind="stable")  # NaNs sort last
     nans = np.isnan(a).sum(axis=d, keepdims=True)
     pos = np.where(nans > 0, n - nans, (n - 1) // 2)
-    idx = np.take_along_axis(order, pos, d)
-    values = np.take_along_axis(a, idx, d)
-    shape = a.shape
-    if not keepdim:
-        values, idx_out = values.squeeze(d), idx.squeeze(d)
-    else:
-        idx_out = idx
-
-    def backward(g):
-        full = np.zeros(shape, g.dtype)
-        np.put_along_axis(full, idx, g if keepdim else np.expand_dims(g, d), d)
-        return (full,)
-    return _MedianResult(make_result(values, (x,), backward, "MedianBackward1"),
-                         Tensor._wrap(idx_out.astype(np.int64, copy=False)))
+    return _picked(x, np.take_along_axis(order, pos, d), d, keepdim, "MedianBackward1",
+                   _MedianResult)
 
 
 TENSOR_METHODS = ["sum", "mean", "prod", "max", "min", "amax", "amin", "argmax", "argmin", "var",

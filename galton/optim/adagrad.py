@@ -73,12 +73,13 @@ class Adagrad(Optimizer):
                     g = g + wd * pd
                 clr = lr / (1 + (t - 1) * lr_decay)
                 s = st["sum"].data
-                tmp = xp.multiply(g, g)
+                tmp = xp.empty_like(pd)
+                xp.multiply(g, g, out=tmp)
                 s += tmp
                 xp.sqrt(s, out=tmp)
                 tmp += eps
-                xp.divide(g, tmp, out=tmp)
-                tmp *= clr
-                pd -= tmp
+                # p.addcdiv_(g, std, value=-clr), in torch's order: (value * g) / std
+                xp.divide(xp.multiply(g, -clr), tmp, out=tmp)
+                pd += tmp
                 p._version += 1
         return loss

@@ -109,9 +109,9 @@ class Adam(Optimizer):
                 xp.sqrt(v, out=tmp)
                 tmp /= bc2_sqrt
                 tmp += eps
-                # p.addcdiv_(m, denom, value=-step_size)
-                xp.divide(m, tmp, out=tmp)
-                tmp *= -step_size
+                # p.addcdiv_(m, denom, value=-step_size): torch computes (value * m) / denom,
+                # and the same order keeps the same bits
+                xp.divide(xp.multiply(m, -step_size), tmp, out=tmp)
                 pd += tmp
                 p._version += 1
         return loss

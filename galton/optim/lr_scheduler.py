@@ -5,9 +5,8 @@ per epoch or per batch, after ``optimizer.step()``). The formulas, and whether e
 computed from the previous lr (recursive) or from ``base_lrs`` (closed form), are PyTorch's,
 so the floats of a schedule agree with torch's to the last bits.
 
-The schedules that are more than a decay with the epoch (cycles and restarts, combinations
-of schedulers, and ReduceLROnPlateau, which follows a metric) live in lr_scheduler_cyclic.py
-and are re-exported here.
+The cyclic schedules (lr_scheduler_cyclic.py) and the compound ones (sequences and chains of
+schedulers, ReduceLROnPlateau; lr_scheduler_compound.py) live next door and are re-exported.
 """
 import math
 import types
@@ -60,7 +59,7 @@ def _update_param_group_val(group, key, val):
         group[key] = val
 
 
-def _patch_optimizer_step(scheduler, opt):
+def _patch_optimizer_step(opt):
     """Wrap opt.step so the scheduler can warn when it is stepped before the optimizer."""
     if hasattr(opt.step, "_wrapped_by_lr_sched"):
         return
@@ -101,7 +100,7 @@ class LRScheduler:
                                    "when resuming scheduler with last_epoch >= 0.")
         self.base_lrs = _param_groups_val_list(optimizer, "initial_lr")
         self.last_epoch = last_epoch
-        _patch_optimizer_step(self, optimizer)
+        _patch_optimizer_step(optimizer)
         self._initial_step()
 
     def _initial_step(self):
@@ -393,5 +392,5 @@ class CosineAnnealingLR(LRScheduler):
 
 # the schedules that are more than a decay with the epoch live next door (imported last:
 # they build on the classes above)
-from .lr_scheduler_cyclic import (ChainedScheduler, CosineAnnealingWarmRestarts,  # noqa: E402
-                                  CyclicLR, OneCycleLR, ReduceLROnPlateau, SequentialLR)
+from .lr_scheduler_compound import ChainedScheduler, ReduceLROnPlateau, SequentialLR  # noqa: E402
+from .lr_scheduler_cyclic import CosineAnnealingWarmRestarts, CyclicLR, OneCycleLR  # noqa: E402

@@ -8,6 +8,7 @@ buffers), exactly as ``torch.optim.Optimizer`` does, so code that edits
 Updates are written on the NumPy arrays (``p.data``) in place, outside the autograd graph:
 an optimizer step never records ops, so it needs no ``no_grad`` block.
 """
+import warnings
 from collections import defaultdict
 
 import numpy as np
@@ -151,6 +152,11 @@ class Optimizer:
                 raise ValueError("parameter group didn't specify a value of required "
                                  f"optimization parameter {name}")
             param_group.setdefault(name, default)
+        if len({id(p) for p in tensors}) != len(tensors):
+            warnings.warn("optimizer contains a parameter group with duplicate parameters; "
+                          "in future, this will cause an error; see "
+                          "github.com/pytorch/pytorch/issues/40967 for more information",
+                          stacklevel=3)
         taken = set()
         for group in self.param_groups:
             taken.update(id(p) for p in group["params"])

@@ -88,14 +88,17 @@ class RMSprop(Optimizer):
                 else:
                     xp.sqrt(sq, out=tmp)
                 tmp += eps
-                xp.divide(g, tmp, out=tmp)
                 if momentum > 0:
                     buf = st["momentum_buffer"].data
                     buf *= momentum
+                    xp.divide(g, tmp, out=tmp)
                     buf += tmp
                     xp.multiply(buf, lr, out=tmp)
+                    pd -= tmp
                 else:
-                    tmp *= lr
-                pd -= tmp
+                    # torch's addcdiv computes (value * g) / avg; the same order keeps the
+                    # same bits (g / avg * value differs in the last place)
+                    xp.divide(xp.multiply(g, -lr), tmp, out=tmp)
+                    pd += tmp
                 p._version += 1
         return loss

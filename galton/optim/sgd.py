@@ -1,4 +1,5 @@
 """Stochastic gradient descent, with momentum, dampening, Nesterov and weight decay."""
+from .. import backend
 from ..tensor import Tensor
 from .optimizer import Optimizer, _as_float, _check_lr, _check_nonneg, _check_not_differentiable
 
@@ -64,9 +65,10 @@ class SGD(Optimizer):
                     st = state[p]
                     buf = st.get("momentum_buffer")
                     if buf is None:
-                        b = g.copy() if not owned else g
+                        # always a fresh array: g may be the user's .grad, or a NumPy scalar
+                        # when p is 0-d (ops on 0-d arrays return scalars)
+                        b = backend.array_module(p.data).array(g)
                         st["momentum_buffer"] = Tensor._wrap(b)
-                        owned = False
                     else:
                         b = buf.data
                         b *= momentum

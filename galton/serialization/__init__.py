@@ -12,15 +12,18 @@ structure"]`` holds a JSON description of everything around them: dicts (str, in
 or None keys, order kept), lists, tuples, None, bools, ints, floats, strings, dtypes, devices
 and NumPy arrays. Loading parses JSON and copies bytes: a checkpoint can never run code.
 
-The container is written here (``_format.py``), not with the ``safetensors`` package: the format is small, the writer streams
-each tensor straight into the file, the reader names the file and the entry in its errors, and
-galton needs no extra dependency. The tests check the package reads our files and we read its.
+The container is read and written by ``_format.py``, not by the ``safetensors`` package: the
+format is small, the writer streams each tensor straight into the file, the reader names the
+file and the entry in its errors, and galton needs no extra dependency. The tests check that
+the package reads our files and that we read its files. ``_structure.py`` holds the JSON
+description of the object.
 
 Notes: tensors are stored by value, so tensors that share memory (views, or the same tensor
 twice) come back as independent copies; a ``namedtuple`` comes back as a plain tuple and an
 ``OrderedDict`` as a dict with the same key order; a safetensors file from elsewhere (no galton
 structure) loads as a flat dict of tensors in the file's order.
 """
+import json
 import os
 
 from . import _format
@@ -44,10 +47,10 @@ def save(obj, f, pickle_module=None, pickle_protocol=None, _use_new_zipfile_seri
     ``pickle_module`` and friends are accepted for PyTorch compatibility and ignored.
     """
     entries = []  # (name, host array)
-    structure = _encode(obj, "obj", [], entries, set(), set())
-    header, arrays = _header(entries, structure)
+    structure = encode(obj, "obj", [], entries, set(), set())
+    header, arrays = _format.build_header(entries, structure)
     if hasattr(f, "write"):
-        _write(f, header, arrays)
+        _format.write(f, header, arrays)
         return
     path = os.fspath(f)
     if os.path.islink(path):
@@ -55,8 +58,7 @@ def save(obj, f, pickle_module=None, pickle_protocol=None, _use_new_zipfile_seri
     directory = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(directory):
         raise FileNotFoundError(f"galton.save: parent directory {directory} does not exist")
-    _atomic_write(path, directory, lambda fh: _write(fh, header, arrays))
-
+    _format.atomic_write(path, directory, lambda fh: _format.write(fh, header, arrays))
 
 
 # --- load ----------------------------------------------------------------------------------
@@ -70,22 +72,22 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=No
     weights-only safe. A file that is not a checkpoint, truncated or corrupt raises
     CheckpointError naming the file.
     """
-    name, buf = _read(f)
-    header, data_start = _parse_header(name, buf)
+    name, buf = _format.read(f)
+    header, data_start = _format.parse_header(name, buf)
     meta = header.pop("__metadata__", None) or {}
     if not isinstance(meta, dict):
         raise CheckpointError(f"galton.load: {name} has a corrupt header (__metadata__ is not an "
                               f"object)")
-    arrays = _arrays(name, buf, header, data_start)
-    if _STRUCTURE not in meta:
-        return {k: _tensor(name, k, arr, {}, map_location) for k, arr in arrays.items()}
+    arrays = _format.arrays(name, buf, header, data_start)
+    if _format.STRUCTURE not in meta:
+        return {k: tensor(name, k, arr, {}, map_location) for k, arr in arrays.items()}
     try:
-        version = int(meta.get(_VERSION, "1"))
-        structure = json.loads(meta[_STRUCTURE])
+        version = int(meta.get(_format.VERSION, "1"))
+        structure = json.loads(meta[_format.STRUCTURE])
     except (ValueError, TypeError) as exc:
         raise CheckpointError(f"galton.load: {name} has a corrupt galton structure ({exc})") \
             from None
-    if version > _FORMAT_VERSION:
+    if version > _format.FORMAT_VERSION:
         raise CheckpointError(f"galton.load: {name} was written by a newer galton (checkpoint "
-                              f"format {version}; this galton reads up to {_FORMAT_VERSION})")
-    return _decode(structure, name, arrays, map_location)
+                              f"format {version}; this one reads up to {_format.FORMAT_VERSION})")
+    return decode(structure, name, arrays, map_location)

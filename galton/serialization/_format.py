@@ -14,12 +14,12 @@ import struct
 
 import numpy as np
 
-FORMATVERSION = 1
+FORMAT_VERSION = 1
 STRUCTURE = "galton.structure"
 VERSION = "galton.version"
 _MAX_HEADER = 100_000_000  # the safetensors limit; anything larger is not a header
 TO_ST = {"float32": "F32", "float64": "F64", "float16": "F16", "int64": "I64", "int32": "I32",
-          "int16": "I16", "int8": "I8", "uint8": "U8", "bool": "BOOL"}
+         "int16": "I16", "int8": "I8", "uint8": "U8", "bool": "BOOL"}
 _FROM_ST = {v: np.dtype(k).newbyteorder("<") if k != "bool" else np.dtype(np.bool_)
             for k, v in TO_ST.items()}
 
@@ -29,9 +29,11 @@ class CheckpointError(RuntimeError):
 
 
 def build_header(entries, structure):
+    """The header bytes (padded to 8) and the arrays in file order, for entries of
+    (name, dtype name, little-endian C-contiguous array) and the object's structure."""
     # widest items first: with the header padded to 8 bytes, every tensor starts aligned
     order = sorted(entries, key=lambda e: -e[2].itemsize)
-    meta = {"format": "pt", VERSION: str(_FORMATVERSION),
+    meta = {"format": "pt", VERSION: str(FORMAT_VERSION),
             STRUCTURE: json.dumps(structure, separators=(",", ":"), allow_nan=False)}
     header, offset = {"__metadata__": meta}, 0
     for name, dt, arr in entries:
@@ -46,6 +48,7 @@ def build_header(entries, structure):
 
 
 def write(fh, header, arrays):
+    """Write a checkpoint to an open binary file."""
     fh.write(struct.pack("<Q", len(header)))
     fh.write(header)
     for arr in arrays:
@@ -53,7 +56,9 @@ def write(fh, header, arrays):
             fh.write(arr.reshape(-1).view(np.uint8).data)
 
 
-def atomic_write(path, directory, write):
+def atomic_write(path, directory, write_to):
+    """Call ``write_to(file)`` on a new temporary file in ``directory``, fsync it and rename it
+    onto ``path``; on any failure remove the temporary and re-raise."""
     base = os.path.basename(path)
     while True:
         tmp = os.path.join(directory, f".{base}.{secrets.token_hex(6)}.tmp")
@@ -66,7 +71,7 @@ def atomic_write(path, directory, write):
             continue
     try:
         with os.fdopen(fd, "wb") as fh:
-            write(fh)
+            write_to(fh)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
@@ -89,6 +94,7 @@ def atomic_write(path, directory, write):
 
 
 def read(f):
+    """(name for messages, the whole file as a writable bytearray)."""
     if hasattr(f, "read"):
         return getattr(f, "name", None) or f"<{type(f).__name__}>", bytearray(f.read())
     path = os.fspath(f)
@@ -115,16 +121,19 @@ def _foreign(buf):
 
 
 def parse_header(name, buf):
+    """The JSON header as a dict and where the data starts, or CheckpointError."""
     size = len(buf)
     if size == 0:
         raise CheckpointError(f"galton.load: {name} is not a galton checkpoint (it is empty)")
-    if _foreign(buf) is not None:
-        raise CheckpointError(f"galton.load: {name} is not a galton checkpoint ({_foreign(buf)})")
     if size < 8:
         raise CheckpointError(f"galton.load: {name} is truncated ({size} bytes; a checkpoint "
                               f"starts with an 8-byte header length)")
     n = struct.unpack("<Q", bytes(buf[:8]))[0]
-    if n < 2 or n > _MAX_HEADER or buf[8:9] not in (b"{", b""):
+    shaped = 2 <= n <= _MAX_HEADER and buf[8:9] in (b"{", b"")
+    # a header length can begin with any byte (0x80 included), so signatures come second
+    if not shaped and _foreign(buf) is not None:
+        raise CheckpointError(f"galton.load: {name} is not a galton checkpoint ({_foreign(buf)})")
+    if not shaped:
         raise CheckpointError(f"galton.load: {name} is not a galton checkpoint (it has no "
                               f"safetensors header)")
     if 8 + n > size:
@@ -141,6 +150,7 @@ def parse_header(name, buf):
 
 
 def arrays(name, buf, header, start):
+    """Every header entry as a NumPy array over ``buf`` (no copy when aligned), validated."""
     data_len = len(buf) - start
     out = {}
     for key, info in header.items():

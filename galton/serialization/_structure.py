@@ -12,6 +12,7 @@ from .. import backend, dtypes
 from ..tensor import Tensor
 from ._format import TO_ST, CheckpointError
 
+
 def encode(obj, where, names, entries, used, active):
     """The JSON description of obj; its tensors are appended to ``entries``."""
     if obj is None or isinstance(obj, (bool, str)):
@@ -109,6 +110,7 @@ def _add(entries, used, names, dtype_and_array):
 
 
 def decode(d, name, arrays, map_location):
+    """The object that ``encode`` described, with its tensors from ``arrays``."""
     if d is None or isinstance(d, (bool, int, float, str)):
         return d
     if isinstance(d, list):  # only inside the tagged containers below
@@ -144,6 +146,7 @@ def decode(d, name, arrays, map_location):
 
 
 def tensor(name, key, arr, desc, map_location):
+    """A loaded tensor: placed by map_location, requires_grad and Parameter-ness restored."""
     saved = desc.get("device", "cpu")
     target = saved
     if isinstance(map_location, (str, backend.device)):
@@ -160,8 +163,10 @@ def tensor(name, key, arr, desc, map_location):
     rg = bool(desc.get("requires_grad")) and t.data.dtype.kind == "f"
     if desc.get("parameter"):
         try:
-            from .nn import Parameter
-        except ImportError:  # galton.nn not present: a leaf tensor that requires grad
+            from ..nn import Parameter
+        except ModuleNotFoundError as exc:  # without galton.nn: a leaf tensor that requires grad
+            if exc.name != "galton.nn":
+                raise
             Parameter = None
         if Parameter is not None:
             return Parameter(t, requires_grad=rg)

@@ -1,0 +1,327 @@
+"""Convolution as im2col + one GEMM, forward and backward side by side.
+
+The column matrix is laid out (C*KH*KW, N*OH*OW): rows are (channel, kernel row, kernel
+column) like the weight's (O, C, KH, KW) flattened, so the weight is used without a copy, and
+the whole batch is one GEMM ``W (O, C*KH*KW) @ cols``. Building it loops over the KH*KW kernel
+offsets only: each offset copies one strided slice of the (padded) input, whose inner runs of
+OW elements are contiguous on both sides. The GEMM result (O, N*OH*OW) becomes NCHW by one
+copy that moves whole OH*OW planes (and adds the bias on the way).
+
+Backward: the output gradient is brought to (O, N*OH*OW) (planes again), then
+  weight grad = g @ cols.T            (the saved column matrix, one GEMM)
+  input grad  = col2im(W.T @ g)       (one GEMM, then a slice-add per kernel offset)
+and the input gradient is skipped when the input does not need it (a network's first layer).
+
+conv_transpose2d is the adjoint: its forward is conv2d's input gradient and its backward uses
+im2col of the output gradient.
+"""
+
+from .. import backend
+from ._util import make_result
+
+__all__ = ["conv2d", "conv_transpose2d", "im2col", "col2im"]
+
+
+def _pair(v):
+    if isinstance(v, (tuple, list)):
+        if len(v) == 1:
+            return int(v[0]), int(v[0])
+        return int(v[0]), int(v[1])
+    return int(v), int(v)
+
+
+def _padding4(p):
+    """(top, bottom, left, right) from an int, a (ph, pw) pair or an explicit 4-tuple."""
+    if isinstance(p, (tuple, list)) and len(p) == 4:
+        return tuple(int(v) for v in p)
+    ph, pw = _pair(p)
+    return ph, ph, pw, pw
+
+
+def _pad_zeros(a, pad, xp):
+    """The input with zeros around it (no copy when there is no padding)."""
+    t, b, l, r = pad
+    if not (t or b or l or r):
+        return a
+    n, c, h, w = a.shape
+    out = xp.zeros((n, c, h + t + b, w + l + r), a.dtype)
+    out[:, :, t:t + h, l:l + w] = a
+    return out
+
+
+def _im2col(xp_arr, kh, kw, sh, sw, dh, dw, oh, ow):
+    """Columns (C*KH*KW, N*OH*OW) of an already padded (N, C, Hp, Wp) array."""
+    n, c = xp_arr.shape[:2]
+    xp = backend.array_module(xp_arr)
+    cols = xp.empty((c, kh, kw, n, oh, ow), xp_arr.dtype)
+    src = xp_arr.transpose(1, 0, 2, 3)  # (C, N, Hp, Wp) view: channels first, like the rows
+    hspan, wspan = sh * (oh - 1) + 1, sw * (ow - 1) + 1
+    for i in range(kh):
+        r = i * dh
+        for j in range(kw):
+            q = j * dw
+            cols[:, i, j] = src[:, :, r:r + hspan:sh, q:q + wspan:sw]
+    return cols.reshape(c * kh * kw, n * oh * ow)
+
+
+def _col2im(cols, shape, kh, kw, sh, sw, dh, dw, oh, ow):
+    """The adjoint of _im2col: sum the columns back into a zero (N, C, Hp, Wp) array."""
+    n, c, hp, wp = shape
+    xp = backend.array_module(cols)
+    out = xp.zeros(shape, cols.dtype)
+    dst = out.transpose(1, 0, 2, 3)
+    c6 = cols.reshape(c, kh, kw, n, oh, ow)
+    hspan, wspan = sh * (oh - 1) + 1, sw * (ow - 1) + 1
+    for i in range(kh):
+        r = i * dh
+        for j in range(kw):
+            q = j * dw
+            dst[:, :, r:r + hspan:sh, q:q + wspan:sw] += c6[:, i, j]
+    return out
+
+
+def _planes_to_nchw(y, n, o, oh, ow, bias, xp):
+    """(O, N*OH*OW) -> a contiguous (N, O, OH, OW), adding the bias during the copy."""
+    out = xp.empty((n, o, oh, ow), y.dtype)
+    src = y.reshape(o, n, oh * ow).transpose(1, 0, 2)
+    dst = out.reshape(n, o, oh * ow)
+    if bias is not None:
+        xp.add(src, bias.reshape(o, 1), out=dst)
+    else:
+        dst[...] = src
+    return out
+
+
+def _nchw_to_planes(g):
+    """(N, O, OH, OW) -> a contiguous (O, N*OH*OW): a copy that moves whole planes."""
+    n, o = g.shape[:2]
+    return g.reshape(n, o, -1).transpose(1, 0, 2).reshape(o, -1)
+
+
+def _unpad(a, pad, h, w):
+    t, _, l, _ = pad
+    if a.shape[2] == h and a.shape[3] == w:
+        return a
+    return a[:, :, t:t + h, l:l + w].copy()
+
+
+def _grouped_mm(a, b, groups, trans_a=False, trans_b=False):
+    """a @ b with both split into ``groups`` blocks of rows (one batched GEMM)."""
+    if groups == 1:
+        return (a.T if trans_a else a) @ (b.T if trans_b else b)
+    a3 = a.reshape(groups, a.shape[0] // groups, a.shape[1])
+    b3 = b.reshape(groups, b.shape[0] // groups, b.shape[1])
+    if trans_a:
+        a3 = a3.transpose(0, 2, 1)
+    if trans_b:
+        b3 = b3.transpose(0, 2, 1)
+    r = a3 @ b3
+    return r.reshape(groups * r.shape[1], r.shape[2])
+
+
+def _check_dtypes(a, w, bias):
+    if a.dtype != w.dtype:
+        raise RuntimeError(f"Input type ({a.dtype}) and weight type ({w.dtype}) should be the "
+                           "same")
+    if bias is not None and bias.data.dtype != w.dtype:
+        raise RuntimeError(f"Input type ({a.dtype}) and bias type ({bias.data.dtype}) should be "
+                           "the same")
+
+
+def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """2-D convolution (cross-correlation) of a (N, C, H, W) input with a (O, C/groups, KH, KW)
+    weight, as ``torch.conv2d``; padding may also be a (top, bottom, left, right) 4-tuple."""
+    a, w = input.data, weight.data
+    _check_conv_shapes(a, w, bias, groups)
+    _check_dtypes(a, w, bias)
+    sh, sw = _pair(stride)
+    dh, dw = _pair(dilation)
+    pad = _padding4(padding)
+    n, c, h, wd = a.shape
+    o, _, kh, kw = w.shape
+    hp, wp = h + pad[0] + pad[1], wd + pad[2] + pad[3]
+    ekh, ekw = dh * (kh - 1) + 1, dw * (kw - 1) + 1
+    if hp < ekh or wp < ekw:
+        raise RuntimeError(f"Calculated padded input size per channel: ({hp} x {wp}). Kernel size: "
+                           f"({ekh} x {ekw}). Kernel size can't be greater than actual input size")
+    oh, ow = (hp - ekh) // sh + 1, (wp - ekw) // sw + 1
+    xp = backend.array_module(a)
+    cols = _im2col(_pad_zeros(a, pad, xp), kh, kw, sh, sw, dh, dw, oh, ow)
+    w2 = w.reshape(o, -1)
+    out = _planes_to_nchw(_grouped_mm(w2, cols, groups), n, o, oh, ow,
+                          None if bias is None else bias.data, xp)
+    need_x, need_w = input._rg, weight._rg
+    saved_cols = cols if need_w else None  # the only big array kept for backward
+    del cols
+    need_b = bias is not None and bias._rg
+
+    def backward(g):
+        gp = _nchw_to_planes(g)
+        gw = _grouped_mm(gp, saved_cols, groups, trans_b=True).reshape(w.shape) if need_w else None
+        gb = gp.sum(axis=1) if need_b else None
+        gx = None
+        if need_x:
+            dcols = _grouped_mm(w2, gp, groups, trans_a=True)
+            gx = _unpad(_col2im(dcols, (n, c, hp, wp), kh, kw, sh, sw, dh, dw, oh, ow), pad, h, wd)
+        return gx, gw, gb
+    return make_result(out, (input, weight, bias), backward, "ConvolutionBackward0")
+
+
+def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
+                     dilation=1):
+    """Transposed 2-D convolution (the adjoint of conv2d) of a (N, Cin, H, W) input with a
+    (Cin, Cout/groups, KH, KW) weight, as ``torch.conv_transpose2d``."""
+    a, w = input.data, weight.data
+    _check_transposed_shapes(a, w, bias, groups)
+    _check_dtypes(a, w, bias)
+    sh, sw = _pair(stride)
+    dh, dw = _pair(dilation)
+    ph, pw = _pair(padding)
+    oph, opw = _pair(output_padding)
+    if oph >= max(sh, dh) or opw >= max(sw, dw):
+        raise RuntimeError("output padding must be smaller than either stride or dilation, but "
+                           f"got output_padding_height: {oph} output_padding_width: {opw} "
+                           f"stride_height: {sh} stride_width: {sw} dilation_height: {dh} "
+                           f"dilation_width: {dw}")
+    n, cin, h, wd = a.shape
+    _, cog, kh, kw = w.shape
+    cout = cog * groups
+    oh = (h - 1) * sh - 2 * ph + dh * (kh - 1) + oph + 1
+    ow = (wd - 1) * sw - 2 * pw + dw * (kw - 1) + opw + 1
+    if oh <= 0 or ow <= 0:
+        raise RuntimeError(f"Given input size per channel: ({h} x {wd}). Calculated output size "
+                           f"per channel: ({oh} x {ow}). Output size is too small")
+    hp, wp = oh + 2 * ph, ow + 2 * pw
+    pad = (ph, ph, pw, pw)
+    xp = backend.array_module(a)
+    xt = _nchw_to_planes(a)                                  # (Cin, N*H*W)
+    w2 = w.reshape(cin, -1)                                  # (Cin, Cout/g*KH*KW)
+    dcols = _grouped_mm(w2, xt, groups, trans_a=True)        # (Cout*KH*KW, N*H*W)
+    full = _col2im(dcols, (n, cout, hp, wp), kh, kw, sh, sw, dh, dw, h, wd)
+    del dcols
+    out = _unpad(full, pad, oh, ow) if (ph or pw) else full
+    if bias is not None:
+        out += bias.data.reshape(1, cout, 1, 1)
+    need_x, need_w = input._rg, weight._rg
+    saved_xt = xt if need_w else None
+    del xt
+    need_b = bias is not None and bias._rg
+
+    def backward(g):
+        cols = _im2col(_pad_zeros(g, pad, xp), kh, kw, sh, sw, dh, dw, h, wd)
+        gw = _grouped_mm(saved_xt, cols, groups, trans_b=True).reshape(w.shape) if need_w else None
+        gx = None
+        if need_x:
+            gx = _planes_to_nchw(_grouped_mm(w2, cols, groups), n, cin, h, wd, None, xp)
+        gb = g.sum(axis=(0, 2, 3)) if need_b else None
+        return gx, gw, gb
+    return make_result(out, (input, weight, bias), backward, "ConvolutionBackward0")
+
+
+def im2col(input, kernel_size, dilation=1, padding=0, stride=1):
+    """Sliding local blocks of a (N, C, H, W) input as (N, C*KH*KW, L), as ``F.unfold``."""
+    a = input.data
+    kh, kw = _pair(kernel_size)
+    dh, dw = _pair(dilation)
+    pad = _padding4(padding)
+    sh, sw = _pair(stride)
+    n, c, h, wd = a.shape
+    hp, wp = h + pad[0] + pad[1], wd + pad[2] + pad[3]
+    oh, ow = (hp - dh * (kh - 1) - 1) // sh + 1, (wp - dw * (kw - 1) - 1) // sw + 1
+    if oh <= 0 or ow <= 0:
+        raise RuntimeError(f"Given input with spatial size ({h}, {wd}), kernel_size=({kh}, {kw}), "
+                           f"dilation=({dh}, {dw}), padding=({pad[0]}, {pad[2]}), calculated "
+                           f"shape of the array of sliding blocks as ({oh}, {ow}), but its "
+                           "components must be at least one.")
+    xp = backend.array_module(a)
+    cols = _im2col(_pad_zeros(a, pad, xp), kh, kw, sh, sw, dh, dw, oh, ow)
+    k = c * kh * kw
+    out = cols.reshape(k, n, oh * ow).transpose(1, 0, 2).copy()
+
+    def backward(g):
+        gc = g.transpose(1, 0, 2).reshape(k, n * oh * ow)
+        return (_unpad(_col2im(gc, (n, c, hp, wp), kh, kw, sh, sw, dh, dw, oh, ow), pad, h, wd),)
+    return make_result(out, (input,), backward, "Im2ColBackward0")
+
+
+def col2im(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
+    """Sum (N, C*KH*KW, L) blocks into a (N, C, H, W) output, as ``F.fold``."""
+    a = input.data
+    h, wd = _pair(output_size)
+    kh, kw = _pair(kernel_size)
+    dh, dw = _pair(dilation)
+    pad = _padding4(padding)
+    sh, sw = _pair(stride)
+    n, k, L = a.shape
+    if k % (kh * kw):
+        raise RuntimeError("Expected size of input's dimension 1 to be divisible by the product "
+                           f"of kernel_size, but got input.size(1)={k} and "
+                           f"kernel_size=({kh}, {kw})")
+    c = k // (kh * kw)
+    hp, wp = h + pad[0] + pad[1], wd + pad[2] + pad[3]
+    oh, ow = (hp - dh * (kh - 1) - 1) // sh + 1, (wp - dw * (kw - 1) - 1) // sw + 1
+    if oh * ow != L:
+        raise RuntimeError(f"Given output_size=({h}, {wd}), kernel_size=({kh}, {kw}), "
+                           f"dilation=({dh}, {dw}), padding=({pad[0]}, {pad[2]}), "
+                           f"stride=({sh}, {sw}), expected size of input's dimension 2 to match "
+                           f"the calculated number of sliding blocks {oh} * {ow} = {oh * ow}, "
+                           f"but got input.size(2)={L}.")
+    cols = a.transpose(1, 0, 2).reshape(k, n * L)
+    out = _unpad(_col2im(cols, (n, c, hp, wp), kh, kw, sh, sw, dh, dw, oh, ow), pad, h, wd)
+    xp = backend.array_module(a)
+
+    def backward(g):
+        gc = _im2col(_pad_zeros(g, pad, xp), kh, kw, sh, sw, dh, dw, oh, ow)
+        return (gc.reshape(k, n, L).transpose(1, 0, 2).copy(),)
+    return make_result(out, (input,), backward, "Col2ImBackward0")
+
+
+def _shape_str(s):
+    return "[" + ", ".join(str(v) for v in s) + "]"
+
+
+def _check_bias(w_shape, bias, n_out):
+    if bias is not None and (bias.data.ndim != 1 or bias.data.shape[0] != n_out):
+        raise RuntimeError(f"Given weight of size {_shape_str(w_shape)}, expected bias to be "
+                           f"1-dimensional with {n_out} elements, but got bias of size "
+                           f"{_shape_str(bias.data.shape)} instead")
+
+
+def _check_conv_shapes(a, w, bias, groups):
+    if w.ndim != 4:
+        raise RuntimeError(f"Expected 4-dimensional weight for 4-dimensional input "
+                           f"{_shape_str(a.shape)}, but got {w.ndim}-dimensional weight of size "
+                           f"{_shape_str(w.shape)} instead")
+    if a.ndim != 4:
+        raise RuntimeError(f"Expected 4D (batched) input to conv2d, but got input of size: "
+                           f"{_shape_str(a.shape)}")
+    if groups <= 0:
+        raise RuntimeError("non-positive groups is not supported")
+    if w.shape[0] % groups:
+        raise RuntimeError(f"Given groups={groups}, expected weight to be divisible by {groups} "
+                           f"at dimension 0, but got weight of size {_shape_str(w.shape)} instead")
+    if a.shape[1] != w.shape[1] * groups:
+        raise RuntimeError(f"Given groups={groups}, weight of size {_shape_str(w.shape)}, expected "
+                           f"input{_shape_str(a.shape)} to have {w.shape[1] * groups} channels, "
+                           f"but got {a.shape[1]} channels instead")
+    _check_bias(w.shape, bias, w.shape[0])
+
+
+def _check_transposed_shapes(a, w, bias, groups):
+    if w.ndim != 4 or a.ndim != 4:
+        raise RuntimeError(f"Expected 4D (batched) input and 4D weight to conv_transpose2d, but "
+                           f"got input of size {_shape_str(a.shape)} and weight of size "
+                           f"{_shape_str(w.shape)}")
+    if groups <= 0:
+        raise RuntimeError("non-positive groups is not supported")
+    if w.shape[0] % groups:
+        raise RuntimeError(f"Given groups={groups}, expected weight to be divisible by {groups} "
+                           f"at dimension 0, but got weight of size {_shape_str(w.shape)} instead")
+    if a.shape[1] != w.shape[0]:
+        raise RuntimeError(f"Given transposed=1, weight of size {_shape_str(w.shape)}, expected "
+                           f"input{_shape_str(a.shape)} to have {w.shape[0]} channels, but got "
+                           f"{a.shape[1]} channels instead")
+    _check_bias(w.shape, bias, w.shape[1] * groups)
+
+
+TENSOR_METHODS = []  # conv is reached through galton.nn.functional, not as Tensor methods
