@@ -77,6 +77,11 @@ class Tensor:
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
         """Accumulate the gradient of this tensor into ``.grad`` of the leaves it depends on."""
+        if (gradient is None and inputs is None and not create_graph and self.grad_fn is not None
+                and self.data.size == 1):  # the common loss.backward(): skip argument handling
+            graph.run_backward(self, backend.array_module(self.data).ones_like(self.data),
+                               retain_graph=bool(retain_graph))
+            return
         from .autograd.functional import backward
         backward(self, gradient, retain_graph=retain_graph, create_graph=create_graph,
                  inputs=inputs)

@@ -97,9 +97,15 @@ def _toposort(root):
     return order
 
 
+_tensor_wrap = None  # Tensor._wrap, bound on first use (tensor.py imports this module)
+
+
 def _wrap(arr):
-    from ..tensor import Tensor
-    return Tensor._wrap(arr)
+    global _tensor_wrap
+    if _tensor_wrap is None:
+        from ..tensor import Tensor
+        _tensor_wrap = Tensor._wrap
+    return _tensor_wrap(arr)
 
 
 def _run_hooks(hooks, g):

@@ -1,0 +1,69 @@
+"""``weights=`` of every model constructor: a galton checkpoint (or state dict), never a download.
+
+torchvision's constructors take a weights enum (``ResNet18_Weights.IMAGENET1K_V1``, or the
+string ``"DEFAULT"``) and download the file. galton cannot reach those servers and never
+unpickles a ``.pth``, so it takes a path to a file ``galton.load`` reads (a galton checkpoint
+or any safetensors file) or a state dict, and says how to convert PyTorch's weights otherwise.
+"""
+import os
+from collections.abc import Mapping
+
+__all__ = ["load_weights", "conversion_hint"]
+
+
+def conversion_hint(builder):
+    """How to turn torchvision's pretrained weights into a file galton reads."""
+    return ("Pretrained weights cannot be downloaded here. Convert them once where PyTorch and "
+            "torchvision are installed:\n"
+            f"    import torchvision, safetensors.torch\n"
+            f"    m = torchvision.models.{builder}(weights='DEFAULT')\n"
+            f"    safetensors.torch.save_file(m.state_dict(), '{builder}.safetensors')\n"
+            f"then pass weights='{builder}.safetensors' (a .pth file is a pickle, which galton "
+            "never loads because unpickling can run code).")
+
+
+def _state_dict_of(obj):
+    # a training-state checkpoint (galton.train) keeps the model's weights under "model";
+    # a few common PyTorch checkpoint layouts use the other names
+    if isinstance(obj, Mapping):
+        for key in ("model", "state_dict", "model_state_dict"):
+            inner = obj.get(key)
+            if isinstance(inner, Mapping):
+                return inner
+    return obj
+
+
+def load_weights(model, weights, builder, pretrained=None):
+    """Load ``weights`` (None, a path or a state dict) into ``model``; return the model.
+
+    ``pretrained`` is torchvision's older flag: False is accepted, True gets the same
+    explanation as a weights enum.
+    """
+    if pretrained:
+        raise ValueError(f"{builder}(pretrained=True): {conversion_hint(builder)}")
+    if weights is None:
+        return model
+    if isinstance(weights, Mapping):
+        model.load_state_dict(_state_dict_of(weights))
+        return model
+    if not isinstance(weights, (str, bytes, os.PathLike)):
+        raise TypeError(f"{builder}(weights=...) takes None, a path to a galton checkpoint or a "
+                        f"state dict; got {type(weights).__name__} {weights!r}. "
+                        + conversion_hint(builder))
+    path = os.fsdecode(weights)
+    if not os.path.exists(path):
+        if os.sep not in path and (path.isupper() or "_Weights." in path):
+            # "IMAGENET1K_V1", "DEFAULT", "ResNet18_Weights.IMAGENET1K_V1": a torchvision enum
+            raise ValueError(f"{builder}(weights={path!r}) names torchvision's pretrained "
+                             f"weights. " + conversion_hint(builder))
+        raise FileNotFoundError(f"{builder}(weights={path!r}): no such file. weights= takes a "
+                                "path to a checkpoint written by galton.save (or a safetensors "
+                                "file). " + conversion_hint(builder))
+    from ...serialization import CheckpointError, load
+    try:
+        state = load(path, map_location="cpu")
+    except CheckpointError as exc:
+        raise ValueError(f"{builder}(weights={path!r}): {exc}. " + conversion_hint(builder)) \
+            from None
+    model.load_state_dict(_state_dict_of(state))
+    return model
