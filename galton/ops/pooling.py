@@ -118,6 +118,8 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     a = input.data
     geo = _Geometry(a.shape, kernel_size, stride, padding, dilation, ceil_mode, "max_pool2d")
     xp = backend.array_module(a)
+    if geo.tiled and geo.kh == geo.kw == 2 and not return_indices:
+        return _max_pool_2x2(input, geo, xp)
     src = a if geo.tiled else geo.padded(a, -np.inf if a.dtype.kind == "f" else
                                          np.iinfo(a.dtype).min)
     views = geo.views(src)
@@ -144,6 +146,48 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     if not return_indices:
         return res
     return res, Tensor._wrap(_flat_indices(idx, geo, xp))
+
+
+def _max_pool_2x2(input, geo, xp):
+    """The common 2x2 / stride-2 pooling in two halving stages (pairs of columns, then pairs
+    of rows) whose slices are far friendlier to memory than the four strided window views.
+
+    Each stage keeps one bool per pair: whether the second element won. Left beats right and
+    top beats bottom on ties, which is PyTorch's "first maximum in scan order" exactly.
+    Backward splits the gradient through the two stages in reverse, writing each half once.
+    """
+    a = input.data
+    n, c, oh, ow = geo.n, geo.c, geo.oh, geo.ow
+    x = a[:, :, :2 * oh, :2 * ow]
+    if not x.flags.c_contiguous:
+        x = xp.ascontiguousarray(x)
+    x5 = x.reshape(n, c, 2 * oh, ow, 2)
+    left, right = x5[..., 0], x5[..., 1]
+    right_won = right > left
+    cols = xp.maximum(left, right)  # (N, C, 2*OH, OW); maximum so NaN propagates
+    del x, x5, left, right
+    y = cols.reshape(n, c, oh, 2, ow)
+    top, bottom = y[:, :, :, 0], y[:, :, :, 1]
+    bottom_won = bottom > top
+    out = xp.maximum(top, bottom)
+    del cols, y, top, bottom
+    shape = a.shape
+
+    def backward(g):
+        rows = xp.empty((n, c, oh, 2, ow), g.dtype)
+        xp.multiply(g, bottom_won, out=rows[:, :, :, 1])
+        xp.subtract(g, rows[:, :, :, 1], out=rows[:, :, :, 0])  # g - g*1 = 0, g - g*0 = g
+        rows = rows.reshape(n, c, 2 * oh, ow)
+        gx5 = xp.empty((n, c, 2 * oh, ow, 2), g.dtype)
+        xp.multiply(rows, right_won, out=gx5[..., 1])
+        xp.subtract(rows, gx5[..., 1], out=gx5[..., 0])
+        gx = gx5.reshape(n, c, 2 * oh, 2 * ow)
+        if gx.shape != shape:  # odd sizes: the cropped last row/column gets no gradient
+            full = xp.zeros(shape, g.dtype)
+            full[:, :, :2 * oh, :2 * ow] = gx
+            gx = full
+        return (gx,)
+    return make_result(out, (input,), backward, "MaxPool2DWithIndicesBackward0")
 
 
 def _flat_indices(idx, geo, xp):

@@ -8,7 +8,7 @@ or any safetensors file) or a state dict, and says how to convert PyTorch's weig
 import os
 from collections.abc import Mapping
 
-__all__ = ["load_weights", "conversion_hint"]
+__all__ = ["build", "read_weights", "conversion_hint"]
 
 
 def conversion_hint(builder):
@@ -33,19 +33,19 @@ def _state_dict_of(obj):
     return obj
 
 
-def load_weights(model, weights, builder, pretrained=None):
-    """Load ``weights`` (None, a path or a state dict) into ``model``; return the model.
+def read_weights(weights, builder, pretrained=None):
+    """The state dict that ``weights`` (None, a path or a state dict) names, or None.
 
-    ``pretrained`` is torchvision's older flag: False is accepted, True gets the same
-    explanation as a weights enum.
+    Called before the model is built, so a wrong argument fails at once, not after seconds of
+    initialising a large network. ``pretrained`` is torchvision's older flag: False is
+    accepted, True gets the same explanation as a weights enum.
     """
     if pretrained:
         raise ValueError(f"{builder}(pretrained=True): {conversion_hint(builder)}")
     if weights is None:
-        return model
+        return None
     if isinstance(weights, Mapping):
-        model.load_state_dict(_state_dict_of(weights))
-        return model
+        return _state_dict_of(weights)
     if not isinstance(weights, (str, bytes, os.PathLike)):
         raise TypeError(f"{builder}(weights=...) takes None, a path to a galton checkpoint or a "
                         f"state dict; got {type(weights).__name__} {weights!r}. "
@@ -65,5 +65,13 @@ def load_weights(model, weights, builder, pretrained=None):
     except CheckpointError as exc:
         raise ValueError(f"{builder}(weights={path!r}): {exc}. " + conversion_hint(builder)) \
             from None
-    model.load_state_dict(_state_dict_of(state))
+    return _state_dict_of(state)
+
+
+def build(make, weights, builder, pretrained=None):
+    """``make()`` the model, then load ``weights`` into it (see :func:`read_weights`)."""
+    state = read_weights(weights, builder, pretrained)
+    model = make()
+    if state is not None:
+        model.load_state_dict(state)
     return model

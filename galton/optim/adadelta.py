@@ -1,0 +1,74 @@
+"""Adadelta: step sizes from the ratio of running RMS of updates to running RMS of gradients."""
+from .. import backend
+from ..tensor import Tensor
+from .nadam import _check_eps
+from .optimizer import (Optimizer, _as_float, _check_lr, _check_nonneg,
+                        _check_not_differentiable, _step_tensor)
+
+__all__ = ["Adadelta"]
+
+
+class Adadelta(Optimizer):
+    """Adadelta (``torch.optim.Adadelta``, Zeiler 2012)::
+
+        g = g + weight_decay * p
+        v = rho * v + (1 - rho) * g * g
+        delta = sqrt(u + eps) / sqrt(v + eps) * g
+        u = rho * u + (1 - rho) * delta * delta
+        p -= lr * delta
+
+    >>> opt = galton.optim.Adadelta(model.parameters())   # lr=1.0 is the paper's method
+    """
+
+    def __init__(self, params, lr=1.0, rho=0.9, eps=1e-6, weight_decay=0, foreach=None, *,
+                 capturable=False, maximize=False, differentiable=False):
+        _check_lr(lr)
+        if not 0.0 <= rho <= 1.0:
+            raise ValueError(f"Invalid rho value: {rho}")
+        _check_eps(eps)
+        _check_nonneg("weight_decay", weight_decay)
+        _check_not_differentiable(differentiable)
+        defaults = {"lr": lr, "rho": rho, "eps": eps, "weight_decay": weight_decay,
+                    "maximize": maximize, "capturable": capturable, "foreach": foreach,
+                    "differentiable": differentiable}
+        super().__init__(params, defaults)
+
+    def step(self, closure=None):
+        """One Adadelta update of every parameter that has a gradient."""
+        loss = None if closure is None else self._closure_loss(closure)
+        for group in self.param_groups:
+            lr = _as_float(group["lr"])
+            rho, eps, wd = group["rho"], group["eps"], group["weight_decay"]
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                g = p.grad.data
+                pd = p.data
+                xp = backend.array_module(pd)
+                st = self.state[p]
+                if not st:
+                    st["step"] = _step_tensor()
+                    st["square_avg"] = Tensor._wrap(xp.zeros_like(pd))
+                    st["acc_delta"] = Tensor._wrap(xp.zeros_like(pd))
+                st["step"].data += 1
+                if group["maximize"]:
+                    g = -g
+                if wd != 0:
+                    g = g + wd * pd
+                v, u = st["square_avg"].data, st["acc_delta"].data
+                v *= rho
+                tmp = xp.multiply(g, 1 - rho)
+                tmp *= g
+                v += tmp
+                std = xp.sqrt(v + eps)
+                delta = xp.sqrt(u + eps)
+                delta /= std
+                delta *= g
+                u *= rho
+                xp.multiply(delta, 1 - rho, out=tmp)
+                tmp *= delta
+                u += tmp
+                delta *= -lr
+                pd += delta
+                p._version += 1
+        return loss

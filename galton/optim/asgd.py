@@ -1,0 +1,73 @@
+"""ASGD: SGD with a decaying step and a running (Polyak) average of the iterates in ``ax``."""
+from .. import backend
+from ..tensor import Tensor
+from .optimizer import (Optimizer, _as_float, _check_lr, _check_nonneg,
+                        _check_not_differentiable, _step_tensor)
+
+__all__ = ["ASGD"]
+
+
+class ASGD(Optimizer):
+    """Averaged SGD (``torch.optim.ASGD``, Polyak and Juditsky 1992)::
+
+        g = g + weight_decay * p
+        p *= 1 - lambd * eta;  p -= eta * g
+        ax += mu * (p - ax)        (ax = p while mu == 1)
+        eta = lr / (1 + lambd * lr * t) ** alpha;  mu = 1 / max(1, t - t0)
+
+    ``eta`` and ``mu`` are float32 scalars (float64 when that is the default dtype) as in
+    torch. The averaged parameters are ``optimizer.state[p]["ax"]``.
+
+    >>> opt = galton.optim.ASGD(model.parameters(), lr=0.01, t0=100)
+    """
+
+    def __init__(self, params, lr=1e-2, lambd=1e-4, alpha=0.75, t0=1e6, weight_decay=0,
+                 foreach=None, maximize=False, differentiable=False, capturable=False):
+        _check_lr(lr)
+        _check_nonneg("weight_decay", weight_decay)
+        _check_not_differentiable(differentiable)
+        defaults = {"lr": lr, "lambd": lambd, "alpha": alpha, "t0": t0,
+                    "weight_decay": weight_decay, "foreach": foreach, "maximize": maximize,
+                    "differentiable": differentiable, "capturable": capturable}
+        super().__init__(params, defaults)
+
+    def step(self, closure=None):
+        """One ASGD update of every parameter that has a gradient."""
+        loss = None if closure is None else self._closure_loss(closure)
+        for group in self.param_groups:
+            lr = _as_float(group["lr"])
+            lambd, alpha, t0 = group["lambd"], group["alpha"], group["t0"]
+            wd = group["weight_decay"]
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                g = p.grad.data
+                pd = p.data
+                xp = backend.array_module(pd)
+                st = self.state[p]
+                if not st:
+                    st["step"] = _step_tensor()
+                    st["eta"] = _step_tensor(lr)
+                    st["mu"] = _step_tensor(1.0)
+                    st["ax"] = Tensor._wrap(xp.zeros_like(pd))
+                if group["maximize"]:
+                    g = -g
+                st["step"].data += 1
+                t = float(st["step"].data)
+                if wd != 0:
+                    g = g + wd * pd
+                eta = float(st["eta"].data)
+                pd *= 1 - lambd * eta
+                pd += xp.multiply(g, -eta)
+                ax = st["ax"].data
+                mu = float(st["mu"].data)
+                if mu != 1:
+                    tmp = pd - ax
+                    tmp *= mu
+                    ax += tmp
+                else:
+                    ax[...] = pd
+                st["eta"].data[...] = lr / ((1 + lambd * lr * t) ** alpha)
+                st["mu"].data[...] = 1 / max(1, t - t0)
+                p._version += 1
+        return loss

@@ -1,0 +1,66 @@
+"""Lion: the sign of an interpolated momentum as the step (Chen et al. 2023, "Symbolic
+Discovery of Optimization Algorithms"). torch has no Lion; this is the paper's Algorithm 2."""
+from .. import backend
+from ..tensor import Tensor
+from .nadam import _check_betas
+from .optimizer import (Optimizer, _as_float, _check_lr, _check_nonneg,
+                        _check_not_differentiable)
+
+__all__ = ["Lion"]
+
+
+class Lion(Optimizer):
+    """Lion, evolved sign momentum::
+
+        c = beta1 * m + (1 - beta1) * g          (the direction: interpolate, then sign)
+        p = p - lr * (sign(c) + weight_decay * p)    (decoupled weight decay, as AdamW)
+        m = beta2 * m + (1 - beta2) * g          (the memory: a slower average)
+
+    Every coordinate moves by exactly ``lr`` (plus decay), so Lion wants a learning rate
+    3-10x smaller than AdamW's and a weight decay 3-10x larger. Defaults as in the course
+    book: ``lr=3e-4, betas=(0.9, 0.99)``. One buffer per parameter (``exp_avg``), against
+    Adam's two.
+
+    >>> opt = galton.optim.Lion(model.parameters(), lr=3e-4, weight_decay=0.1)
+    """
+
+    def __init__(self, params, lr=3e-4, betas=(0.9, 0.99), weight_decay=0.0, *,
+                 maximize=False, foreach=None, differentiable=False):
+        _check_lr(lr)
+        _check_betas(betas)
+        _check_nonneg("weight_decay", weight_decay)
+        _check_not_differentiable(differentiable)
+        defaults = {"lr": lr, "betas": tuple(betas), "weight_decay": weight_decay,
+                    "maximize": maximize, "foreach": foreach, "differentiable": differentiable}
+        super().__init__(params, defaults)
+
+    def step(self, closure=None):
+        """One Lion update of every parameter that has a gradient; returns closure() if given."""
+        loss = None if closure is None else self._closure_loss(closure)
+        for group in self.param_groups:
+            lr = _as_float(group["lr"])
+            beta1, beta2 = group["betas"]
+            wd = group["weight_decay"]
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                g = p.grad.data
+                pd = p.data
+                xp = backend.array_module(pd)
+                st = self.state[p]
+                if not st:
+                    st["exp_avg"] = Tensor._wrap(xp.zeros_like(pd))
+                if group["maximize"]:
+                    g = -g
+                m = st["exp_avg"].data
+                if wd != 0:
+                    pd *= 1 - lr * wd
+                c = m * beta1
+                c += xp.multiply(g, 1 - beta1)
+                xp.sign(c, out=c)
+                c *= lr
+                pd -= c
+                m *= beta2
+                m += xp.multiply(g, 1 - beta2)
+                p._version += 1
+        return loss

@@ -1,0 +1,105 @@
+"""NAdam: Adam with Nesterov momentum (Dozat, 2016), with the momentum-decay schedule."""
+from .. import backend
+from ..tensor import Tensor
+from .adam import _lerp_
+from .optimizer import (Optimizer, _as_float, _check_lr, _check_nonneg,
+                        _check_not_differentiable, _step_tensor)
+
+__all__ = ["NAdam"]
+
+
+def _check_eps(eps):
+    if not 0.0 <= eps:
+        raise ValueError(f"Invalid epsilon value: {eps}")
+
+
+def _check_betas(betas):
+    """torch's checks (and messages) of an Adam-family ``betas`` pair."""
+    if not 0.0 <= betas[0] < 1.0:
+        raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
+    if not 0.0 <= betas[1] < 1.0:
+        raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
+
+
+class NAdam(Optimizer):
+    """NAdam (``torch.optim.NAdam``), with PyTorch's order of operations::
+
+        g = g + weight_decay * p       (or p *= 1 - lr * weight_decay when decoupled)
+        mu_t = beta1 * (1 - 0.5 * 0.96 ** (t * momentum_decay));  mu_prod *= mu_t
+        m = lerp(m, g, 1 - beta1);  v = beta2 * v + (1 - beta2) * g * g
+        denom = sqrt(v / (1 - beta2 ** t)) + eps
+        p -= lr * (1 - mu_t) / (1 - mu_prod) * g / denom
+        p -= lr * mu_{t+1} / (1 - mu_prod * mu_{t+1}) * m / denom
+
+    ``mu_product`` is kept as a float32 scalar (float64 when that is the default dtype),
+    as torch keeps it, so the trajectories agree bit for bit in the products.
+
+    >>> opt = galton.optim.NAdam(model.parameters(), lr=2e-3)
+    """
+
+    def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
+                 momentum_decay=4e-3, decoupled_weight_decay=False, *, foreach=None,
+                 maximize=False, capturable=False, differentiable=False):
+        _check_lr(lr)
+        _check_eps(eps)
+        _check_betas(betas)
+        _check_nonneg("weight_decay", weight_decay)
+        _check_nonneg("momentum_decay", momentum_decay)
+        _check_not_differentiable(differentiable)
+        defaults = {"lr": lr, "betas": tuple(betas), "eps": eps, "weight_decay": weight_decay,
+                    "momentum_decay": momentum_decay,
+                    "decoupled_weight_decay": decoupled_weight_decay, "maximize": maximize,
+                    "foreach": foreach, "capturable": capturable,
+                    "differentiable": differentiable}
+        super().__init__(params, defaults)
+
+    def step(self, closure=None):
+        """One NAdam update of every parameter that has a gradient; returns closure() if given."""
+        loss = None if closure is None else self._closure_loss(closure)
+        for group in self.param_groups:
+            lr = _as_float(group["lr"])
+            beta1, beta2 = group["betas"]
+            eps, wd = group["eps"], group["weight_decay"]
+            psi = group["momentum_decay"]
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                g = p.grad.data
+                pd = p.data
+                xp = backend.array_module(pd)
+                st = self.state[p]
+                if not st:
+                    st["step"] = _step_tensor()
+                    st["mu_product"] = _step_tensor(1.0)
+                    st["exp_avg"] = Tensor._wrap(xp.zeros_like(pd))
+                    st["exp_avg_sq"] = Tensor._wrap(xp.zeros_like(pd))
+                if group["maximize"]:
+                    g = -g
+                st["step"].data += 1
+                t = float(st["step"].data)
+                bias_correction2 = 1 - beta2 ** t
+                if wd != 0:
+                    if group["decoupled_weight_decay"]:
+                        pd *= 1 - lr * wd
+                    else:
+                        g = g + wd * pd
+                mu = beta1 * (1.0 - 0.5 * (0.96 ** (t * psi)))
+                mu_next = beta1 * (1.0 - 0.5 * (0.96 ** ((t + 1) * psi)))
+                mp_arr = st["mu_product"].data
+                mp_arr *= mu  # in the scalar's own precision, as torch's 0-d tensor
+                m, v = st["exp_avg"].data, st["exp_avg_sq"].data
+                tmp = xp.empty_like(pd)
+                _lerp_(xp, m, g, 1 - beta1, tmp)
+                v *= beta2
+                xp.multiply(g, 1 - beta2, out=tmp)
+                tmp *= g
+                v += tmp
+                denom = xp.sqrt(v / bias_correction2)
+                denom += eps
+                mp = float(mp_arr)
+                mp_next = mp * mu_next
+                # addcdiv(value=c): torch computes (c * x) / denom
+                pd += xp.multiply(g, -lr * (1.0 - mu) / (1.0 - mp)) / denom
+                pd += xp.multiply(m, (-lr * mu_next) / (1.0 - mp_next)) / denom
+                p._version += 1
+        return loss

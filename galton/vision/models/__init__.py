@@ -1,0 +1,28 @@
+"""The model zoo, shaped like ``torchvision.models``: the same constructors, layouts and
+state-dict keys, plus the networks of the seeds (the seed-000 MNIST CNN, LeNet-5, the book's
+Fashion-MNIST MLP and CNN).
+
+Every constructor takes ``num_classes=`` and ``weights=``: None (random initialisation) or a
+path to a checkpoint that ``galton.load`` reads (``galton.save(model.state_dict(), path)``, a
+training-state checkpoint, or a safetensors file converted from torchvision's weights); a
+state dict is accepted too. Pretrained weights are never downloaded here; a weights enum string
+such as ``"IMAGENET1K_V1"`` gets an error that says how to convert them.
+
+>>> from galton.vision import models
+>>> model = models.get_model("lenet5")
+>>> models.list_models()[:3]
+['alexnet', 'fashion_cnn', 'lenet5']
+"""
+from .alexnet import AlexNet, alexnet
+from .lenet import LeNet5, lenet5
+from .mnist_cnn import MLP, FashionCNN, MNISTNet, fashion_cnn, mlp, mnist_cnn
+from .registry import get_model, get_model_builder, list_models
+from .resnet import BasicBlock, Bottleneck, ResNet, resnet18, resnet34, resnet50, resnet101, \
+    resnet152
+from .vgg import VGG, vgg11, vgg11_bn, vgg13, vgg13_bn, vgg16, vgg16_bn, vgg19, vgg19_bn
+
+__all__ = ["AlexNet", "alexnet", "LeNet5", "lenet5", "MNISTNet", "mnist_cnn", "FashionCNN",
+           "fashion_cnn", "MLP", "mlp", "ResNet", "BasicBlock", "Bottleneck", "resnet18",
+           "resnet34", "resnet50", "resnet101", "resnet152", "VGG", "vgg11", "vgg11_bn", "vgg13",
+           "vgg13_bn", "vgg16", "vgg16_bn", "vgg19", "vgg19_bn", "get_model", "get_model_builder",
+           "list_models"]
