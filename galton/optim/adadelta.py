@@ -57,7 +57,8 @@ class Adadelta(Optimizer):
                     g = g + wd * pd
                 v, u = st["square_avg"].data, st["acc_delta"].data
                 v *= rho
-                tmp = xp.multiply(g, 1 - rho)
+                tmp = xp.empty_like(pd)  # an array even for 0-d parameters (out= needs one)
+                xp.multiply(g, 1 - rho, out=tmp)
                 tmp *= g
                 v += tmp
                 std = xp.sqrt(v + eps)

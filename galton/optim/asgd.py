@@ -2,7 +2,7 @@
 from .. import backend
 from ..tensor import Tensor
 from .optimizer import (Optimizer, _as_float, _check_lr, _check_nonneg,
-                        _check_not_differentiable, _step_tensor)
+                        _check_not_differentiable, _scalar_dtype, _step_tensor)
 
 __all__ = ["ASGD"]
 
@@ -38,6 +38,7 @@ class ASGD(Optimizer):
             lr = _as_float(group["lr"])
             lambd, alpha, t0 = group["lambd"], group["alpha"], group["t0"]
             wd = group["weight_decay"]
+            sdt = _scalar_dtype()
             for p in group["params"]:
                 if p.grad is None:
                     continue
@@ -67,7 +68,9 @@ class ASGD(Optimizer):
                     ax += tmp
                 else:
                     ax[...] = pd
-                st["eta"].data[...] = lr / ((1 + lambd * lr * t) ** alpha)
-                st["mu"].data[...] = 1 / max(1, t - t0)
+                # torch makes these with as_tensor (default dtype) and copies them in, so
+                # they stay rounded to that dtype even after loading cast eta to float64
+                st["eta"].data[...] = sdt(lr / ((1 + lambd * lr * t) ** alpha))
+                st["mu"].data[...] = sdt(1 / max(1, t - t0))
                 p._version += 1
         return loss

@@ -57,9 +57,7 @@ class Lion(Optimizer):
                     pd *= 1 - lr * wd
                 c = m * beta1
                 c += xp.multiply(g, 1 - beta1)
-                xp.sign(c, out=c)
-                c *= lr
-                pd -= c
+                pd -= lr * xp.sign(c)
                 m *= beta2
                 m += xp.multiply(g, 1 - beta2)
                 p._version += 1

@@ -1,17 +1,30 @@
 """Callbacks: hooks into the fit loop (early stopping, checkpoints, CSV log, LR scheduling).
 
-A callback may define any of ``on_fit_start(trainer)``, ``on_epoch_end(trainer, logs)`` and
+A callback may define any of ``on_fit_start(trainer)``, ``on_epoch_start(trainer)``,
+``on_batch_end(trainer, batch_index, loss)``, ``on_epoch_end(trainer, logs)`` and
 ``on_fit_end(trainer)``; setting ``trainer.stop_training = True`` ends training after the epoch.
+A callback's ``state_dict()`` goes into training checkpoints, so a resumed run continues it.
 """
 import csv
 import math
 import os
 
+import numpy as np
+
+from ..tensor import Tensor
 from .checkpoint import save_training_state
 
 
 class Callback:
+    """The base of callbacks: every hook does nothing until a subclass defines it."""
+
     def on_fit_start(self, trainer):
+        pass
+
+    def on_epoch_start(self, trainer):
+        pass
+
+    def on_batch_end(self, trainer, batch_index, loss):
         pass
 
     def on_epoch_end(self, trainer, logs):
@@ -74,10 +87,16 @@ class EarlyStopping(Callback):
             trainer.model.load_state_dict(self._best_weights)
 
     def state_dict(self):
-        return {"best": self.best, "best_epoch": self.best_epoch, "wait": self.wait}
+        # the best weights travel too: a resumed run can still restore them at the end
+        return {"best": self.best, "best_epoch": self.best_epoch, "wait": self.wait,
+                "best_weights": self._best_weights}
 
     def load_state_dict(self, state):
         self.best, self.best_epoch, self.wait = state["best"], state["best_epoch"], state["wait"]
+        weights = state.get("best_weights")
+        if weights is not None:
+            self._best_weights = {k: np.array(v.data if isinstance(v, Tensor) else v)
+                                  for k, v in weights.items()}
 
 
 class ModelCheckpoint(Callback):

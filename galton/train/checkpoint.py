@@ -5,6 +5,7 @@ from .. import random as grandom
 
 
 def training_state(trainer):
+    """Everything a trainer needs to continue exactly where it is, as a saveable dict."""
     state = {
         "format": "galton-training-state/1",
         "epoch": trainer.epoch,
@@ -13,13 +14,28 @@ def training_state(trainer):
         "scheduler": trainer.scheduler.state_dict() if trainer.scheduler is not None else None,
         "rng": grandom.get_rng_state(),
         "history": trainer.history,
-        "callbacks": [cb.state_dict() for cb in trainer.callbacks],
+        "callbacks": _callback_states(trainer.callbacks),
         "metadata": trainer.metadata,
     }
     return state
 
 
+def _callback_keys(callbacks):
+    # by class name, so a resumed run with other callbacks still finds each one's state
+    keys, seen = [], {}
+    for cb in callbacks:
+        name = type(cb).__name__
+        seen[name] = seen.get(name, 0) + 1
+        keys.append(name if seen[name] == 1 else f"{name}.{seen[name] - 1}")
+    return keys
+
+
+def _callback_states(callbacks):
+    return {k: cb.state_dict() for k, cb in zip(_callback_keys(callbacks), callbacks)}
+
+
 def save_training_state(trainer, path):
+    """Write ``training_state(trainer)`` to ``path`` (safetensors, atomically)."""
     from ..serialization import save
     save(training_state(trainer), path)
 
@@ -40,6 +56,8 @@ def load_training_state(trainer, path):
     grandom.set_rng_state(state["rng"])
     trainer.epoch = int(state["epoch"])
     trainer.history = list(state["history"])
-    for cb, cb_state in zip(trainer.callbacks, state.get("callbacks") or []):
-        cb.load_state_dict(cb_state)
+    saved = state.get("callbacks") or {}
+    for key, cb in zip(_callback_keys(trainer.callbacks), trainer.callbacks):
+        if key in saved:
+            cb.load_state_dict(saved[key])
     return state

@@ -1,6 +1,12 @@
-"""A progress bar per epoch: tqdm when installed, else a plain line every few seconds."""
+"""A progress bar per epoch: tqdm when installed, else a plain line every few seconds; and
+``log`` for the loop's other news."""
 import sys
 import time
+
+
+def log(message, file=None):
+    """One line of news from the fit loop (an interrupt, a saved checkpoint) on stderr."""
+    print(message, file=file or sys.stderr, flush=True)
 
 
 class Progress:

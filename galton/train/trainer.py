@@ -3,6 +3,7 @@
 >>> trainer = Trainer(model, nn.CrossEntropyLoss(), optim.SGD(model.parameters(), lr=0.01))
 >>> history = trainer.fit(train_loader, val_loader, epochs=2)
 """
+import os
 import time
 
 import numpy as np
@@ -11,7 +12,7 @@ from ..autograd import no_grad
 from ..tensor import Tensor
 from .callbacks import Callback
 from .checkpoint import load_training_state, save_training_state
-from .progress import Progress
+from .progress import Progress, log
 
 
 def _task(outputs, targets):
@@ -28,15 +29,30 @@ def _task(outputs, targets):
 class Trainer:
     """Trains ``model`` with ``loss_fn`` and ``optimizer``; history is a list of dicts per epoch.
 
-    scheduler: stepped once per epoch (ReduceLROnPlateau with the validation loss);
-    grad_clip: max gradient norm, or None; logits: for binary tasks, whether the model outputs
-    logits (threshold 0) or probabilities (threshold 0.5) — inferred from the loss if None.
+    scheduler: stepped once per epoch (ReduceLROnPlateau with the validation loss), or once
+    per batch with ``scheduler_step="batch"`` (the default for OneCycleLR and CyclicLR, whose
+    schedules count steps); grad_clip: max gradient norm, or None; logits: for binary tasks,
+    whether the model outputs logits (threshold 0) or probabilities (threshold 0.5) — inferred
+    from the loss if None; checkpoint_dir: where Ctrl-C saves ``interrupted.safetensors``;
+    metadata: JSON-able facts saved in every training checkpoint.
+
+    Ctrl-C (KeyboardInterrupt) during ``fit`` ends training cleanly: the state is saved (with
+    ``checkpoint_dir``), ``trainer.interrupted`` becomes True and fit returns the history.
     """
 
     def __init__(self, model, loss_fn, optimizer, *, scheduler=None, device="cpu",
-                 grad_clip=None, callbacks=(), progress=True, logits=None, metadata=None):
+                 grad_clip=None, callbacks=(), progress=True, logits=None, metadata=None,
+                 scheduler_step=None, checkpoint_dir=None):
         self.model, self.loss_fn, self.optimizer = model, loss_fn, optimizer
         self.scheduler, self.device, self.grad_clip = scheduler, device, grad_clip
+        if scheduler_step is None:
+            per_batch = type(scheduler).__name__ in ("OneCycleLR", "CyclicLR")
+            scheduler_step = "batch" if per_batch else "epoch"
+        if scheduler_step not in ("epoch", "batch"):
+            raise ValueError(f"scheduler_step must be 'epoch' or 'batch', got {scheduler_step!r}")
+        self.scheduler_step = scheduler_step
+        self.checkpoint_dir = checkpoint_dir
+        self.interrupt_path = None
         self.callbacks = list(callbacks)
         for cb in self.callbacks:
             if not isinstance(cb, Callback):
@@ -70,8 +86,11 @@ class Trainer:
         self.model.train()
         total_loss, correct, seen, task = 0.0, 0, 0, None
         desc = f"Epoch {self.epoch + 1}" + (f"/{self._epochs}" if getattr(self, "_epochs", None) else "")
+        for cb in self.callbacks:
+            cb.on_epoch_start(self)
+        step_scheduler = self.scheduler is not None and self.scheduler_step == "batch"
         with Progress(len(loader), desc, enabled=self.progress) as bar:
-            for batch in loader:
+            for i, batch in enumerate(loader):
                 x, y = self._to_device(batch)
                 self.optimizer.zero_grad()
                 out = self.model(x)
@@ -81,6 +100,8 @@ class Trainer:
                     from ..nn.utils import clip_grad_norm_
                     clip_grad_norm_(self.model.parameters(), self.grad_clip)
                 self.optimizer.step()
+                if step_scheduler:
+                    self.scheduler.step()
                 n = len(y)
                 value = loss.item()
                 total_loss += value * n
@@ -89,6 +110,8 @@ class Trainer:
                     task = _task(out, y)
                 correct += self._count_correct(out, y, task)
                 bar.update(1, postfix=f"loss {total_loss / seen:.4f}")
+                for cb in self.callbacks:
+                    cb.on_batch_end(self, i, value)
         logs = {"loss": total_loss / max(seen, 1)}
         if task in ("multiclass", "binary"):
             logs["accuracy"] = correct / max(seen, 1)
@@ -129,6 +152,7 @@ class Trainer:
         """Train until ``epochs`` epochs are done in total (a resumed trainer continues)."""
         self._epochs = epochs
         self.stop_training = False
+        self.interrupted = False
         for cb in self.callbacks:
             cb.on_fit_start(self)
         try:
@@ -141,7 +165,7 @@ class Trainer:
                 logs = {"epoch": self.epoch, **logs,
                         "lr": self.optimizer.param_groups[0]["lr"],
                         "seconds": round(time.perf_counter() - start, 3)}
-                if self.scheduler is not None:
+                if self.scheduler is not None and self.scheduler_step == "epoch":
                     if type(self.scheduler).__name__ == "ReduceLROnPlateau":
                         self.scheduler.step(logs.get("val_loss", logs["loss"]))
                     else:
@@ -157,13 +181,13 @@ class Trainer:
         return self.history
 
     def _on_interrupt(self):
-        folder = getattr(self, "checkpoint_dir", None)
-        if folder:
-            import os
-            path = os.path.join(folder, "interrupted.safetensors")
-            save_training_state(self, path)
-            print(f"\nInterrupted: training state after epoch {self.epoch} saved to {path}; "
-                  "continue with --resume", flush=True)
+        # the weights are mid-epoch; epoch counts the finished ones, so a resume redoes this one
+        if self.checkpoint_dir:
+            os.makedirs(self.checkpoint_dir, exist_ok=True)
+            self.interrupt_path = os.path.join(self.checkpoint_dir, "interrupted.safetensors")
+            save_training_state(self, self.interrupt_path)
+            log(f"Interrupted in epoch {self.epoch + 1}: training state saved to "
+                f"{self.interrupt_path}")
 
     def save(self, path):
         """The full training state (for resume) as a safetensors checkpoint."""

@@ -16,8 +16,8 @@ CASES = [
     ("NAdam", {}),
     ("NAdam", {"lr": 0.05, "momentum_decay": 0.01}),
     ("NAdam", {"lr": 0.05, "weight_decay": 0.1}),
-    ("NAdam", {"lr": 0.05, "weight_decay": 0.1, "decoupled_weight_decay": True}),
-    ("NAdam", {"lr": 0.02, "betas": (0.5, 0.9), "eps": 1e-3, "maximize": True}),
+    ("NAdam", {"lr": 0.01, "weight_decay": 0.1, "decoupled_weight_decay": True}),
+    ("NAdam", {"lr": 0.005, "betas": (0.5, 0.9), "eps": 1e-3, "maximize": True}),
     ("RAdam", {"lr": 0.05}),
     ("RAdam", {"lr": 0.05, "betas": (0.8, 0.9)}),  # rho_t > 5 from step 6 on: both branches
     ("RAdam", {"lr": 0.05, "weight_decay": 0.1}),
@@ -35,13 +35,18 @@ CASES = [
 ]
 
 
+# torch fuses the multiply-adds of add(alpha=), lerp_ and addcmul_ (one rounding where NumPy
+# has two), so the runs differ in the last bit; the settings stay where that does not grow
+# (NAdam at lr 0.05 with decoupled decay is chaotic: 1e-15 at step 25 becomes 1e-8 by 50)
 @pytest.mark.parametrize("name,kwargs", CASES, ids=[f"{n}-{k}" for n, k in CASES])
 def test_matches_torch_float64_100_steps(name, kwargs):
     gp, tp, _, _ = _run(name, kwargs, steps=100)
     _assert_same(gp, tp, rtol=1e-9)
 
 
-@pytest.mark.parametrize("name,kwargs", [CASES[1], CASES[6], CASES[10], CASES[13], CASES[16]])
+# float32 roundings differ in the last bit (see above): small steps keep that from growing
+@pytest.mark.parametrize("name,kwargs", [("NAdam", {"lr": 0.01, "momentum_decay": 0.01}),
+                                         CASES[6], CASES[10], CASES[13], CASES[16]])
 def test_matches_torch_float32(name, kwargs):
     gp, tp, _, _ = _run(name, kwargs, steps=30, dtype="float32")
     assert gp["W"].dtype == galton.float32
@@ -76,27 +81,44 @@ def test_state_dict_layout_matches_torch(name, kwargs):
             np.testing.assert_allclose(gv, tv, rtol=1e-9, err_msg=key)
 
 
-@pytest.mark.parametrize("name,kwargs", [CASES[1], CASES[6], CASES[10], CASES[13], CASES[16]])
-def test_state_dict_round_trip(name, kwargs):
-    """Stop after 10 steps, load into a fresh optimizer, go on: the same as never stopping."""
+def _round_trip(lib, name, kwargs, before=10, after=15):
+    """Stop after `before` steps, load the state into a fresh optimizer over copies of the
+    parameters, go on for `after` steps; also run one optimizer straight through."""
     start, data = _problem()
-    ref, ref_args = _make(galton, start, "float64")
-    ref_opt = getattr(galton.optim, name)(ref_args, **kwargs)
-    ps, args = _make(galton, start, "float64")
-    opt = getattr(galton.optim, name)(args, **kwargs)
-    for _ in range(10):
+    ref, ref_args = _make(lib, start, "float64")
+    ref_opt = getattr(lib.optim, name)(ref_args, **kwargs)
+    ps, args = _make(lib, start, "float64")
+    opt = getattr(lib.optim, name)(args, **kwargs)
+    for _ in range(before):
         for p_, o_ in ((ref, ref_opt), (ps, opt)):
-            _set_grads(galton, p_, data)
+            _set_grads(lib, p_, data)
             o_.step()
-    ps2, args2 = _make(galton, {k: _numpy(p) for k, p in ps.items()}, "float64")
-    opt2 = getattr(galton.optim, name)(args2, lr=123.0)
+    ps2, args2 = _make(lib, {k: _numpy(p) for k, p in ps.items()}, "float64")
+    opt2 = getattr(lib.optim, name)(args2, lr=123.0)
     opt2.load_state_dict(opt.state_dict())
-    for _ in range(15):
+    assert opt2.param_groups[0]["lr"] == kwargs.get("lr", opt.defaults["lr"])
+    for _ in range(after):
         for p_, o_ in ((ref, ref_opt), (ps2, opt2)):
-            _set_grads(galton, p_, data)
+            _set_grads(lib, p_, data)
             o_.step()
+    return ps2, ref
+
+
+@pytest.mark.parametrize("name,kwargs", [CASES[6], CASES[10], CASES[13]])
+def test_state_dict_round_trip_is_seamless(name, kwargs):
+    ps2, ref = _round_trip(galton, name, kwargs)
     for k in ref:
         np.testing.assert_array_equal(_numpy(ps2[k]), _numpy(ref[k]), err_msg=k)
+
+
+@pytest.mark.parametrize("name,kwargs", [CASES[1], CASES[16]])
+def test_state_dict_round_trip_like_torch(name, kwargs):
+    """NAdam's mu_product and ASGD's eta and mu are float32 scalars that loading casts to the
+    parameter's dtype (torch does the same), so the resumed run differs a little from an
+    unbroken one; it must differ exactly as torch's does."""
+    gp2, _ = _round_trip(galton, name, kwargs)
+    tp2, _ = _round_trip(torch, name, kwargs)
+    _assert_same(gp2, tp2, rtol=1e-9)
 
 
 # --- LBFGS -----------------------------------------------------------------------------------
@@ -115,7 +137,7 @@ def _lbfgs_run(lib, kwargs, steps, dtype="float64"):
         loss.backward()
         return loss
 
-    losses = [float(opt.step(closure)) for _ in range(steps)]
+    losses = [float(opt.step(closure).detach()) for _ in range(steps)]
     return _numpy(x), losses, opt
 
 
@@ -129,8 +151,10 @@ def test_lbfgs_matches_torch(kwargs):
     steps = 100 if kwargs["max_iter"] < 10 else 5
     gx, glosses, gopt = _lbfgs_run(galton, kwargs, steps)
     tx, tlosses, topt = _lbfgs_run(torch, kwargs, steps)
-    np.testing.assert_allclose(glosses, tlosses, rtol=1e-9, atol=1e-12)
-    np.testing.assert_allclose(gx, tx, rtol=1e-9, atol=1e-12)
+    # dot products are summed in another order than torch's: on the narrow Rosenbrock valley
+    # that last-bit difference briefly reaches 5e-9, hence 1e-8
+    np.testing.assert_allclose(glosses, tlosses, rtol=1e-8, atol=1e-12)
+    np.testing.assert_allclose(gx, tx, rtol=1e-8, atol=1e-12)
     gs = gopt.state[gopt.param_groups[0]["params"][0]]
     ts = topt.state[topt.param_groups[0]["params"][0]]
     assert (gs["func_evals"], gs["n_iter"]) == (ts["func_evals"], ts["n_iter"])

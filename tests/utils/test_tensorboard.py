@@ -11,7 +11,7 @@ import pytest
 
 import galton
 from galton.utils.tensorboard import SummaryWriter, _events
-from galton.utils.tensorboard import writer as gwriter
+from galton.utils.tensorboard import _summary as gsummary
 
 torch = pytest.importorskip("torch")
 pytest.importorskip("tensorboard")
@@ -83,19 +83,19 @@ def test_varint_negative_and_large():
 # --- summaries equal PyTorch's byte for byte ----------------------------------------------
 @pytest.mark.parametrize("val", [0.0, 1.0, -2.5, 3.25e10, np.float32(0.1)])
 def test_scalar_bytes(val):
-    ours = _events.summary(gwriter._scalar_value("loss/train", val))
+    ours = _events.summary(gsummary.scalar_value("loss/train", val))
     assert ours == tsummary.scalar("loss/train", val).SerializeToString()
 
 
 @pytest.mark.parametrize("double", [False, True])
 def test_new_style_scalar_bytes(double):
-    ours = _events.summary(gwriter._scalar_value("acc", 0.75, True, double))
+    ours = _events.summary(gsummary.scalar_value("acc", 0.75, True, double))
     theirs = tsummary.scalar("acc", 0.75, new_style=True, double_precision=double)
     assert ours == theirs.SerializeToString()
 
 
 def test_event_bytes_equal_protobuf():
-    summ = _events.summary(gwriter._scalar_value("a", 2.0))
+    summ = _events.summary(gsummary.scalar_value("a", 2.0))
     theirs = event_pb2.Event(wall_time=123.25, step=7)
     theirs.summary.ParseFromString(summ)
     assert _events.event(123.25, 7, summary=summ) == theirs.SerializeToString()
@@ -120,20 +120,20 @@ def test_default_bins_match_torch(tmp_path):
 def test_histogram_bytes(bins, max_bins, shape):
     values = np.random.randn(*shape).astype(np.float32)
     if isinstance(bins, str) and bins == "tensorflow":
-        bins = gwriter._tensorflow_bins()
+        bins = gsummary.tensorflow_bins()
     ours = _events.summary(_events.value(
-        "w", histo=gwriter._histogram(values.astype(np.float64).reshape(-1), bins, max_bins)))
+        "w", histo=gsummary.histogram(values.astype(np.float64).reshape(-1), bins, max_bins)))
     theirs = tsummary.histogram("w", values, bins, max_bins=max_bins)
     assert ours == theirs.SerializeToString()
 
 
 def test_histogram_errors():
     with pytest.raises(ValueError, match="no element"):
-        gwriter._histogram(np.zeros(0), 10, None)
+        gsummary.histogram(np.zeros(0), 10, None)
     with pytest.raises(ValueError, match="NaN"):
-        gwriter._histogram(np.array([1.0, np.nan]), 10, None)
+        gsummary.histogram(np.array([1.0, np.nan]), 10, None)
     with pytest.raises(ValueError, match="inside the bins"):
-        gwriter._histogram(np.array([5.0]), [0.0, 1.0, 2.0], None)
+        gsummary.histogram(np.array([5.0]), [0.0, 1.0, 2.0], None)
 
 
 @pytest.mark.parametrize("shape,fmt,dtype", [((3, 8, 6), "CHW", np.float32),
@@ -147,8 +147,8 @@ def test_image_bytes(shape, fmt, dtype):
         img = np.random.randint(0, 256, shape).astype(np.uint8)
     else:
         img = np.random.rand(*shape).astype(dtype)
-    ours = _events.summary(_events.value("img", image=gwriter._encode_image(
-        gwriter._to_hwc(img, fmt))))
+    ours = _events.summary(_events.value("img", image=gsummary.encode_image(
+        gsummary.to_hwc(img, fmt))))
     theirs = tsummary.image("img", img, dataformats=fmt)
     assert ours == theirs.SerializeToString()
 
@@ -157,14 +157,14 @@ def test_image_bytes(shape, fmt, dtype):
                                        ((3, 4, 4, 1), "NHWC")])
 def test_image_grid_bytes(shape, fmt):
     img = np.random.rand(*shape).astype(np.float32)
-    ours = _events.summary(_events.value("grid", image=gwriter._encode_image(
-        gwriter._to_hwc(img, fmt))))
+    ours = _events.summary(_events.value("grid", image=gsummary.encode_image(
+        gsummary.to_hwc(img, fmt))))
     assert ours == tsummary.image("grid", img, dataformats=fmt).SerializeToString()
 
 
 @pytest.mark.parametrize("text", ["lesson 17", "**hello** \u2014 \u05e9\u05dc\u05d5\u05dd", ""])
 def test_text_bytes(text):
-    ours = _events.summary(gwriter._text_value("notes", text))
+    ours = _events.summary(gsummary.text_value("notes", text))
     assert ours == tsummary.text("notes", text).SerializeToString()
 
 
@@ -177,7 +177,7 @@ def test_text_bytes(text):
                                            ((3, 4), "CH", "not an image layout")])
 def test_image_layout_errors(shape, fmt, msg):
     with pytest.raises(ValueError, match=msg):
-        gwriter._to_hwc(np.zeros(shape), fmt)
+        gsummary.to_hwc(np.zeros(shape), fmt)
 
 
 def test_scalar_must_be_one_number(tmp_path):

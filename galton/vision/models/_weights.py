@@ -11,15 +11,27 @@ from collections.abc import Mapping
 __all__ = ["build", "read_weights", "conversion_hint"]
 
 
+# the constructors torchvision also has; the others (the seeds' networks) have no published weights
+_TORCHVISION = ("alexnet", "vgg", "resnet")
+
+
 def conversion_hint(builder):
-    """How to turn torchvision's pretrained weights into a file galton reads."""
-    return ("Pretrained weights cannot be downloaded here. Convert them once where PyTorch and "
-            "torchvision are installed:\n"
-            f"    import torchvision, safetensors.torch\n"
+    """How to turn pretrained weights (torchvision's, or a .pth file) into a file galton reads."""
+    if not builder.startswith(_TORCHVISION):
+        return (f"{builder} has no pretrained weights; train it and pass the file written by "
+                f"galton.save(model.state_dict(), path).")
+    return ("Pretrained weights cannot be downloaded here, and galton never unpickles a .pth "
+            "file (unpickling can run code). Convert them once where PyTorch and torchvision "
+            "are installed:\n"
+            "    import torchvision, safetensors.torch\n"
             f"    m = torchvision.models.{builder}(weights='DEFAULT')\n"
             f"    safetensors.torch.save_file(m.state_dict(), '{builder}.safetensors')\n"
-            f"then pass weights='{builder}.safetensors' (a .pth file is a pickle, which galton "
-            "never loads because unpickling can run code).")
+            f"then pass weights='{builder}.safetensors'.")
+
+
+_PTH_HINT = ("To convert a PyTorch .pth state dict: python -c \"import torch, safetensors.torch; "
+             "safetensors.torch.save_file(torch.load('model.pth'), 'model.safetensors')\" and "
+             "pass weights='model.safetensors'.")
 
 
 def _state_dict_of(obj):
@@ -54,8 +66,8 @@ def read_weights(weights, builder, pretrained=None):
     if not os.path.exists(path):
         if os.sep not in path and (path.isupper() or "_Weights." in path):
             # "IMAGENET1K_V1", "DEFAULT", "ResNet18_Weights.IMAGENET1K_V1": a torchvision enum
-            raise ValueError(f"{builder}(weights={path!r}) names torchvision's pretrained "
-                             f"weights. " + conversion_hint(builder))
+            raise ValueError(f"{builder}(weights={path!r}) names pretrained "
+                             f"weights (a torchvision weights enum). " + conversion_hint(builder))
         raise FileNotFoundError(f"{builder}(weights={path!r}): no such file. weights= takes a "
                                 "path to a checkpoint written by galton.save (or a safetensors "
                                 "file). " + conversion_hint(builder))
@@ -63,8 +75,7 @@ def read_weights(weights, builder, pretrained=None):
     try:
         state = load(path, map_location="cpu")
     except CheckpointError as exc:
-        raise ValueError(f"{builder}(weights={path!r}): {exc}. " + conversion_hint(builder)) \
-            from None
+        raise ValueError(f"{builder}(weights={path!r}): {exc}\n{_PTH_HINT}") from None
     return _state_dict_of(state)
 
 

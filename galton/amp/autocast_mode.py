@@ -1,0 +1,187 @@
+"""Automatic mixed precision: ``autocast`` and the small global state the ops consult.
+
+Inside ``with galton.autocast("cpu", dtype=galton.bfloat16):`` the ops that PyTorch's CPU
+autocast runs in low precision (``linear``, ``matmul``/``mm``/``bmm``, the convolutions) cast
+their floating inputs to that dtype and return that dtype; the losses (PyTorch's "fp32"
+list) cast low-precision inputs up and compute in float32; every other op runs in the dtype
+of its inputs, as in torch (``softmax`` of a bfloat16 tensor stays bfloat16).
+
+The ops look at ``state.enabled`` (one attribute read when autocast is off) and hand
+themselves to ``run_low`` / ``run_fp32``::
+
+    if _autocast.state.enabled:
+        return _autocast.run_low(linear, x, weight, bias)
+
+The casts are differentiable: gradients reach float32 parameters as float32.
+"""
+import functools
+import warnings
+
+import numpy as np
+
+from .. import dtypes
+from ..tensor import Tensor, make_result
+
+__all__ = ["autocast", "is_autocast_enabled", "get_autocast_dtype", "set_autocast_enabled",
+           "set_autocast_dtype", "run_low", "run_fp32", "bfloat16"]
+
+
+def _bfloat16():
+    """galton's bfloat16 dtype: the one in galton.dtypes when it has one, else a local one
+    backed by ml_dtypes (None when ml_dtypes is not installed)."""
+    found = getattr(dtypes, "bfloat16", None)
+    if found is not None:
+        return found
+    try:
+        import ml_dtypes
+    except ImportError:
+        return None
+    d = dtypes.dtype("bfloat16", ml_dtypes.bfloat16)
+    d.is_floating_point = True  # NumPy calls ml_dtypes' types kind 'V'; it is a float
+    return d
+
+
+bfloat16 = _bfloat16()
+
+
+class _State:
+    """Whether autocast is on, and its dtype (galton dtype and NumPy dtype)."""
+
+    __slots__ = ("enabled", "dtype", "np")
+
+    def __init__(self):
+        self.enabled = False
+        self.dtype = bfloat16 if bfloat16 is not None else dtypes.float16
+        self.np = self.dtype.np
+
+
+state = _State()
+_SUPPORTED = ("bfloat16", "float16")
+
+
+def is_autocast_enabled(device_type="cpu"):
+    """Whether autocast is on (galton has one autocast state, shared by its devices)."""
+    return state.enabled
+
+
+def get_autocast_dtype(device_type="cpu"):
+    """The dtype autocast casts to (default ``bfloat16`` as PyTorch on the CPU)."""
+    return state.dtype
+
+
+def set_autocast_enabled(device_type, enabled=None):
+    """``torch.set_autocast_enabled``; prefer the ``autocast`` context manager."""
+    if enabled is None:  # the old one-argument form
+        device_type, enabled = "cpu", device_type
+    state.enabled = bool(enabled)
+
+
+def set_autocast_dtype(device_type, dtype):
+    state.dtype, state.np = dtype, dtype.np
+
+
+def _is_float(arr):
+    return arr.dtype.kind == "f" or arr.dtype == _BF16_NP
+
+
+_BF16_NP = bfloat16.np if bfloat16 is not None else None
+
+
+def _cast(t, target):
+    """A differentiable dtype cast that also lets gradients through to bfloat16 (which the
+    generic cast does not see as floating point)."""
+    src = t.data.dtype
+    return make_result(t.data.astype(target), (t,), lambda g: (g.astype(src),),
+                       "ToCopyBackward0")
+
+
+def _run(fn, args, kwargs, target, eligible):
+    state.enabled = False  # the op itself, and what it calls, run plainly
+    try:
+        args = [_cast(a, target) if isinstance(a, Tensor) and eligible(a.data)
+                and a.data.dtype != target else a for a in args]
+        out = fn(*args, **kwargs)
+    finally:
+        state.enabled = True
+    return out
+
+
+def run_low(fn, *args, **kwargs):
+    """Run ``fn`` with its float32/float16/bfloat16 tensor arguments in the autocast dtype,
+    and return a result in that dtype. float64 is left alone, as in torch."""
+    target = state.np
+    out = _run(fn, args, kwargs, target,
+               lambda a: _is_float(a) and a.dtype != np.float64)
+    if target == _BF16_NP and isinstance(out, Tensor) and out.data.dtype == np.float32:
+        # ml_dtypes' bfloat16 products come out in float32: round the result to bfloat16,
+        # as a bf16 GEMM (float32 accumulation) does
+        state.enabled = False
+        try:
+            out = _cast(out, target)
+        finally:
+            state.enabled = True
+    return out
+
+
+def run_fp32(fn, *args, **kwargs):
+    """Run ``fn`` (a loss) with its float16/bfloat16 tensor arguments cast to float32."""
+    return _run(fn, args, kwargs, np.dtype(np.float32),
+                lambda a: _is_float(a) and a.dtype.itemsize == 2)
+
+
+class autocast:
+    """Mixed precision for a block or a function, as ``torch.autocast``.
+
+    >>> with galton.autocast(device_type="cpu", dtype=galton.bfloat16):
+    ...     logits = model(x)                  # Linear/Conv layers compute in bfloat16
+    ...     loss = F.cross_entropy(logits, y)  # losses compute in float32
+    >>> loss.backward()                        # outside the block, as in torch
+
+    ``dtype`` defaults to bfloat16 on the CPU, float16 on CUDA. bfloat16 needs the
+    ``ml_dtypes`` package; float16 works with NumPy alone. On a CPU, NumPy has no fast
+    half-precision kernels: autocast shows what mixed precision does to the numbers, it does
+    not make galton faster.
+    """
+
+    def __init__(self, device_type="cpu", dtype=None, enabled=True, cache_enabled=None):
+        if not isinstance(device_type, str):
+            raise ValueError(f"Expected `device_type` of type `str`, got: `{type(device_type)}`")
+        self.device = device_type
+        self.fast_dtype = dtype if dtype is not None else (
+            dtypes.float16 if device_type == "cuda" or bfloat16 is None else bfloat16)
+        self._enabled = bool(enabled)
+        if device_type not in ("cpu", "cuda"):
+            raise RuntimeError(f"User specified an unsupported autocast device_type "
+                               f"'{device_type}'")
+        if self._enabled and getattr(self.fast_dtype, "name", None) not in _SUPPORTED:
+            warnings.warn(f"In {device_type.upper()} autocast, but the target dtype is not "
+                          f"supported ({self.fast_dtype}). Disabling autocast.\n"
+                          f"{device_type.upper()} Autocast only supports dtypes of "
+                          "galton.bfloat16 and galton.float16 currently.", stacklevel=2)
+            self._enabled = False
+        if device_type == "cuda" and self._enabled:
+            from .. import backend
+            if not backend.cuda_available():
+                warnings.warn("User provided device_type of 'cuda', but CUDA is not available. "
+                              "Disabling", stacklevel=2)
+                self._enabled = False
+        self._saved = []
+
+    def __enter__(self):
+        self._saved.append((state.enabled, state.dtype))
+        state.enabled = self._enabled
+        if self._enabled:
+            state.dtype, state.np = self.fast_dtype, self.fast_dtype.np
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        state.enabled, state.dtype = self._saved.pop()
+        state.np = state.dtype.np
+        return False
+
+    def __call__(self, func):
+        @functools.wraps(func)
+        def wrapper(*args, **kwargs):
+            with autocast(self.device, self.fast_dtype, self._enabled):
+                return func(*args, **kwargs)
+        return wrapper

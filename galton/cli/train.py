@@ -1,0 +1,123 @@
+"""``galton train``: train a model on a dataset into a run folder."""
+import os
+
+from ._common import EXIT_INTERRUPTED, add_command, out
+
+EXAMPLES = [
+    "galton train --model mnist_cnn --data mnist-sample --epochs 2 --batch-size 64 "
+    "--optimizer sgd --lr 0.01 --momentum 0.9 --seed 0 --out runs/mnist_cnn",
+    "galton train --model lenet5 --data fashion-mnist --optimizer adam --lr 1e-3 "
+    "--scheduler cosine --epochs 10 --val-split 0.1 --early-stopping 3",
+    "galton train --model my_net.py:Net --data path/to/images --image-size 64 64",
+    "galton train --resume runs/mnist_cnn/last.safetensors --epochs 4   "
+    "# continue to 4 epochs in all",
+    "galton train --model mlp --data xor --optimizer adam --lr 0.01 --epochs 20 --no-progress",
+]
+
+
+def add_parser(sub):
+    p = add_command(sub, "train", "train a model; writes a run folder",
+                    "Train a model on a dataset. The run folder gets config.json, "
+                    "best/last.safetensors (full training state, for --resume), "
+                    "model.safetensors (final weights and metadata), history.csv, metrics.json "
+                    "and the pictures training_curves.png, predictions.png, "
+                    "confusion_matrix.png. Ctrl-C stops after saving interrupted.safetensors.",
+                    EXAMPLES)
+    # defaults are None so that --resume can tell the options given from the saved ones
+    p.add_argument("--model", help="a zoo name (see galton.vision.models.list_models(), e.g. "
+                   "mnist_cnn, lenet5, mlp) or path/to/file.py:ClassName")
+    p.add_argument("--data", help="mnist-sample, mnist, fashion-mnist, cifar10, xor, or an "
+                   "image folder (one sub-folder per class, or train/ and test/ inside)")
+    p.add_argument("--data-root", help="where downloaded datasets live (default ./data)")
+    p.add_argument("--epochs", type=int, help="total number of epochs (default 2)")
+    p.add_argument("--batch-size", type=int, help="default 64")
+    p.add_argument("--optimizer", choices=["sgd", "adam", "adamw", "rmsprop", "adagrad"],
+                   help="default sgd")
+    p.add_argument("--lr", type=float, help="learning rate (default 0.01 for sgd, rmsprop, "
+                   "adagrad; 0.001 for adam, adamw)")
+    p.add_argument("--momentum", type=float, help="for sgd and rmsprop (default 0)")
+    p.add_argument("--weight-decay", type=float, help="L2 penalty (default: the optimizer's)")
+    p.add_argument("--scheduler", choices=["none", "step", "cosine", "onecycle"],
+                   help="learning-rate schedule (default none); step: x GAMMA every "
+                   "STEP_SIZE epochs; onecycle: per batch, peaking at --lr")
+    p.add_argument("--step-size", type=int, help="epochs between steps of --scheduler step "
+                   "(default epochs/3)")
+    p.add_argument("--gamma", type=float, help="factor of --scheduler step (default 0.1)")
+    p.add_argument("--early-stopping", type=int, metavar="PATIENCE",
+                   help="stop when the validation loss has not improved for PATIENCE epochs "
+                   "and keep the best weights (uses --val-split, 0.1 if not given)")
+    p.add_argument("--val-split", type=float, help="fraction of the training set held out "
+                   "for validation (default 0)")
+    p.add_argument("--limit", type=int, metavar="N", help="use only N training samples "
+                   "(quick runs, tests)")
+    p.add_argument("--seed", type=int, help="seed of weights, shuffling and splits (default 0)")
+    p.add_argument("--image-size", type=int, nargs=2, metavar=("H", "W"),
+                   help="image size for image folders (default: the first image's)")
+    p.add_argument("--grad-clip", type=float, help="clip the gradient norm to this value")
+    p.add_argument("--resume", metavar="CHECKPOINT", help="continue a run from a training "
+                   "checkpoint (or a run folder's last.safetensors); its settings are used "
+                   "unless given again")
+    p.add_argument("--out", help="the run folder (default runs/MODEL, or the checkpoint's "
+                   "folder with --resume)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bars")
+    p.set_defaults(handler=run)
+
+
+KEYS = ["model", "data", "data_root", "epochs", "batch_size", "optimizer", "lr", "momentum",
+        "weight_decay", "scheduler", "step_size", "gamma", "early_stopping", "val_split",
+        "limit", "seed", "image_size", "grad_clip"]
+
+
+def _default_out(model):
+    name = model.rpartition(":")[2] if ":" in model else os.path.basename(model)
+    return os.path.join("runs", os.path.splitext(name)[0].lower() or "model")
+
+
+def run(args):
+    from ..train.run import read_checkpoint_config, train_run
+    given = {k: getattr(args, k) for k in KEYS if getattr(args, k) is not None}
+    resume = None
+    if args.resume:
+        resume, config = read_checkpoint_config(args.resume)
+        for key in ("model", "data"):
+            if key in given and str(given[key]).lower() != str(config[key]).lower():
+                raise ValueError(f"--{key} {given[key]} differs from the checkpoint's "
+                                 f"'{config[key]}'; a resumed run keeps its model and data")
+        config.update(given)
+        folder = args.out or os.path.dirname(os.path.abspath(resume))
+    else:
+        missing = [f"--{k}" for k in ("model", "data") if k not in given]
+        if missing:
+            raise ValueError(f"{' and '.join(missing)} required (or --resume CHECKPOINT); "
+                             "see galton train --help")
+        config = given
+        folder = args.out or _default_out(given["model"])
+    if config.get("image_size") is not None:
+        config["image_size"] = list(config["image_size"])
+    result = train_run(config, folder, resume=resume, progress=not args.no_progress)
+    trainer = result["trainer"]
+    if result["interrupted"]:
+        where = result["checkpoint"]
+        out(f"Training interrupted in epoch {trainer.epoch + 1}; state saved to {where}.")
+        out(f"Continue with: galton train --resume {where} --epochs "
+            f"{trainer.metadata['config']['epochs']}")
+        return EXIT_INTERRUPTED
+    m = result["metrics"]
+    last = result["history"][-1] if result["history"] else {}
+    if last:
+        line = f"Epoch {last['epoch']}: loss {last['loss']:.4f}"
+        if "accuracy" in last:
+            line += f", accuracy {100 * last['accuracy']:.2f}%"
+        if "val_loss" in last:
+            line += f", val_loss {last['val_loss']:.4f}"
+        out(line)
+    stopped = [cb for cb in trainer.callbacks if getattr(cb, "stopped_epoch", None)]
+    if stopped:
+        cb = stopped[0]
+        out(f"Early stopping after epoch {cb.stopped_epoch}; kept the weights of epoch "
+            f"{cb.best_epoch} (val_loss {cb.best:.4f})")
+    out(f"Test accuracy: {100 * m['accuracy']:.2f}% (loss {m['loss']:.4f}) on {m['samples']} "
+        f"{result['data'].name} test samples")
+    out(f"Run folder: {result['folder']} (model.safetensors, metrics.json, history.csv, "
+        "training_curves.png, predictions.png, confusion_matrix.png)")
+    return 0

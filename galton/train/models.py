@@ -1,0 +1,203 @@
+"""Models for a training run: build one by name or from a file, save it with what it needs to
+be used later (class names, input shape, normalisation), load it back, classify with it.
+
+A model spec is a zoo name (``"mnist_cnn"``, see ``galton.vision.models.list_models()``) or
+``"path/to/file.py:ClassName"`` (a class derived from ``galton.nn.Module`` in a file of the
+user's own; the file is imported, so it runs as any Python file would).
+
+>>> model, kwargs = build_model("mnist_cnn", num_classes=10, input_shape=(1, 28, 28))
+>>> save_model("runs/a/model.safetensors", model, {"spec": "mnist_cnn", "kwargs": kwargs, ...})
+>>> model, meta = load_model("runs/a/model.safetensors")
+"""
+import hashlib
+import importlib.util
+import inspect
+import math
+import os
+import sys
+
+import numpy as np
+
+__all__ = ["MODEL_FORMAT", "is_file_spec", "build_model", "save_model", "load_model",
+           "read_model_metadata", "probabilities", "classify"]
+
+MODEL_FORMAT = "galton-model/1"
+
+
+def is_file_spec(spec):
+    """True for ``path/to/file.py:ClassName`` (or a bare ``file.py``)."""
+    path = spec.rpartition(":")[0] if ":" in spec else spec
+    return path.endswith(".py")
+
+
+def _module_classes(module):
+    from ..nn import Module
+    return sorted(name for name, obj in vars(module).items()
+                  if inspect.isclass(obj) and issubclass(obj, Module) and obj is not Module
+                  and obj.__module__ == module.__name__)
+
+
+def _load_class(spec):
+    """The nn.Module class named by ``path/to/file.py:ClassName``."""
+    from ..nn import Module
+    path, _, cls_name = spec.rpartition(":") if ":" in spec else (spec, "", "")
+    path = os.path.abspath(os.path.expanduser(path))
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"model file {path} not found (a model is a zoo name or "
+                                "path/to/file.py:ClassName)")
+    # one module name per file path: importing the same file twice gives the same classes
+    name = "galton_user_model_" + hashlib.sha1(path.encode()).hexdigest()[:12]
+    module = sys.modules.get(name)
+    if module is None:
+        loader_spec = importlib.util.spec_from_file_location(name, path)
+        module = importlib.util.module_from_spec(loader_spec)
+        try:
+            loader_spec.loader.exec_module(module)
+        except Exception as exc:
+            raise ValueError(f"cannot import model file {path}: {type(exc).__name__}: {exc}") \
+                from None
+        sys.modules[name] = module
+    classes = _module_classes(module)
+    if not cls_name:
+        raise ValueError(f"name the model class after the file: {path}:ClassName (its nn.Module "
+                         f"classes: {', '.join(classes) or 'none'})")
+    cls = getattr(module, cls_name, None)
+    if cls is None:
+        raise ValueError(f"model file {path} has no class '{cls_name}' (its nn.Module classes: "
+                         f"{', '.join(classes) or 'none'})")
+    if not (inspect.isclass(cls) and issubclass(cls, Module)):
+        raise ValueError(f"'{cls_name}' in {path} is not a galton.nn.Module subclass")
+    return cls
+
+
+def _zoo():
+    try:
+        from ..vision import models
+    except ImportError as exc:
+        raise ValueError(f"the model zoo galton.vision.models cannot be imported ({exc}); use a "
+                         "model file: path/to/file.py:ClassName") from None
+    if not hasattr(models, "get_model"):
+        raise ValueError("this galton has no model zoo (galton.vision.models); use a model file: "
+                         "path/to/file.py:ClassName")
+    return models
+
+
+def _accepts(cls, name):
+    params = inspect.signature(cls).parameters
+    return name in params
+
+
+def build_model(spec, num_classes=None, input_shape=None, kwargs=None):
+    """Build a model; returns ``(model, kwargs)`` where kwargs rebuild the same architecture.
+
+    Without ``kwargs``, the constructor gets ``num_classes`` and, where it takes one,
+    ``in_channels`` (images) or ``in_features`` (flat inputs, or flattened images).
+    """
+    if is_file_spec(spec):
+        cls = _load_class(spec)
+        if kwargs is None:
+            kwargs = {}
+            if num_classes is not None and _accepts(cls, "num_classes"):
+                kwargs["num_classes"] = num_classes
+            if input_shape is not None and len(input_shape) == 3 and _accepts(cls, "in_channels"):
+                kwargs["in_channels"] = int(input_shape[0])
+            if input_shape is not None and _accepts(cls, "in_features"):
+                kwargs["in_features"] = int(math.prod(input_shape))
+        try:
+            return cls(**kwargs), dict(kwargs)
+        except TypeError as exc:
+            raise ValueError(f"cannot build {spec} with arguments {kwargs or '()'}: {exc}") \
+                from None
+    models = _zoo()
+    if spec.lower() not in models.list_models():
+        raise ValueError(f"unknown model '{spec}'; choose from: {', '.join(models.list_models())}"
+                         " (or path/to/file.py:ClassName)")
+    if kwargs is not None:
+        return models.get_model(spec, **kwargs), dict(kwargs)
+    base = {"num_classes": num_classes} if num_classes is not None else {}
+    tries = []
+    if input_shape is not None:
+        if len(input_shape) == 3:
+            tries.append({**base, "in_channels": int(input_shape[0])})
+        tries.append({**base, "in_features": int(math.prod(input_shape))})
+    tries.append(base)
+    for i, kw in enumerate(tries):
+        # zoo builders pass **kwargs on to the class: an option it lacks is a TypeError
+        try:
+            return models.get_model(spec, **kw), kw
+        except TypeError:
+            if i == len(tries) - 1:
+                raise
+
+
+def save_model(path, model, metadata):
+    """Write the model's weights and ``metadata`` (JSON-able: spec, kwargs, classes,
+    input_shape, mean, std, metrics...) to one safetensors file, atomically."""
+    from .. import __version__
+    from ..serialization import save
+    meta = dict(metadata)
+    meta.setdefault("galton_version", __version__)
+    save({"format": MODEL_FORMAT, "metadata": meta, "state_dict": model.state_dict()}, path)
+
+
+def _read(path):
+    from ..serialization import load
+    path = os.fspath(path)
+    if os.path.isdir(path):
+        path = os.path.join(path, "model.safetensors")
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"model file {path} not found (train one with galton train)")
+    obj = load(path)
+    if isinstance(obj, dict) and obj.get("format") == "galton-training-state/1":
+        meta = dict((obj.get("metadata") or {}).get("model") or {})
+        if not meta:
+            raise ValueError(f"{path} is a training checkpoint without model metadata")
+        return path, meta, obj["model"]
+    if not isinstance(obj, dict) or obj.get("format") != MODEL_FORMAT:
+        raise ValueError(f"{path} is not a galton model file (written by galton train as "
+                         "model.safetensors)")
+    return path, dict(obj["metadata"]), obj["state_dict"]
+
+
+def read_model_metadata(path):
+    """The metadata of a model file (or a run folder, or a training checkpoint)."""
+    return _read(path)[1]
+
+
+def load_model(path):
+    """Rebuild the model saved at ``path`` (a model file, a run folder or a training
+    checkpoint) with its weights, in eval mode; returns ``(model, metadata)``."""
+    path, meta, state = _read(path)
+    model, _ = build_model(meta["spec"], kwargs=meta.get("kwargs") or {})
+    model.load_state_dict(state)
+    model.eval()
+    return model, meta
+
+
+def probabilities(model, x, binary=False):
+    """Class probabilities (N, C) for inputs ``x`` (a NumPy array or tensor), no gradients."""
+    from ..autograd import no_grad
+    from ..tensor import Tensor
+    model.eval()
+    with no_grad():
+        xt = x if isinstance(x, Tensor) else Tensor._wrap(np.ascontiguousarray(x, np.float32))
+        out = model(xt).data.astype(np.float64)
+    if binary or (out.ndim == 2 and out.shape[1] == 1) or out.ndim == 1:
+        p = 1.0 / (1.0 + np.exp(-out.reshape(-1)))
+        return np.stack([1.0 - p, p], axis=1)
+    out = out.reshape(len(out), -1)
+    e = np.exp(out - out.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def classify(model, metadata, x):
+    """Label each input of a batch: a list of dicts {index, label, confidence, probabilities}."""
+    probs = probabilities(model, x, binary=metadata.get("loss") == "bce")
+    classes = metadata.get("classes") or [str(i) for i in range(probs.shape[1])]
+    results = []
+    for p in probs:
+        i = int(p.argmax())
+        results.append({"index": i, "label": classes[i] if i < len(classes) else str(i),
+                        "confidence": float(p[i]),
+                        "probabilities": [float(v) for v in p]})
+    return results

@@ -1,0 +1,235 @@
+"""A training run in a folder: what ``galton train`` and ``galton evaluate`` do, callable from
+Python.
+
+>>> result = train_run({"model": "mnist_cnn", "data": "mnist-sample", "epochs": 2,
+...                     "optimizer": "sgd", "lr": 0.01, "momentum": 0.9}, "runs/demo")
+>>> result["metrics"]["accuracy"]
+
+The folder gets config.json, best.safetensors and last.safetensors (full training state, for
+``resume``), model.safetensors (final weights and metadata), history.csv, metrics.json and the
+pictures training_curves.png, predictions.png and confusion_matrix.png.
+"""
+import json
+import os
+import time
+
+import numpy as np
+
+from .. import __version__
+from .. import random as grandom
+from ..tensor import Tensor
+from ..utils.data import DataLoader, TensorDataset
+from .callbacks import CSVLogger, EarlyStopping, ModelCheckpoint
+from .data import load_data
+from .models import build_model, load_model, save_model
+from .report import evaluate_classifier, text_report, write_metrics, write_pictures
+from .trainer import Trainer
+
+__all__ = ["DEFAULTS", "OPTIMIZERS", "SCHEDULERS", "train_run", "evaluate_run",
+           "read_checkpoint_config"]
+
+DEFAULTS = {
+    "model": None, "data": None, "data_root": "./data", "epochs": 2, "batch_size": 64,
+    "optimizer": "sgd", "lr": None, "momentum": 0.0, "weight_decay": None, "scheduler": "none",
+    "step_size": None, "gamma": 0.1, "early_stopping": None, "val_split": 0.0, "limit": None,
+    "seed": 0, "image_size": None, "grad_clip": None,
+}
+# the learning rate each optimizer gets without --lr (SGD: the seeds' 0.01; others: PyTorch's)
+OPTIMIZERS = {"sgd": 0.01, "adam": 1e-3, "adamw": 1e-3, "rmsprop": 1e-2, "adagrad": 1e-2}
+SCHEDULERS = ("none", "step", "cosine", "onecycle")
+EVAL_BATCH = 500
+
+
+def _optimizer(cfg, params):
+    from .. import optim
+    name = cfg["optimizer"]
+    if name not in OPTIMIZERS:
+        raise ValueError(f"unknown optimizer '{name}'; choose from: {', '.join(OPTIMIZERS)}")
+    lr = cfg["lr"] if cfg["lr"] is not None else OPTIMIZERS[name]
+    kw = {} if cfg["weight_decay"] is None else {"weight_decay": cfg["weight_decay"]}
+    if name == "sgd":
+        return optim.SGD(params, lr=lr, momentum=cfg["momentum"], **kw)
+    if name == "rmsprop":
+        return optim.RMSprop(params, lr=lr, momentum=cfg["momentum"], **kw)
+    return {"adam": optim.Adam, "adamw": optim.AdamW, "adagrad": optim.Adagrad}[name](
+        params, lr=lr, **kw)
+
+
+def _scheduler(cfg, optimizer, steps_per_epoch):
+    from ..optim import lr_scheduler as S
+    name, epochs = cfg["scheduler"], cfg["epochs"]
+    if name not in SCHEDULERS:
+        raise ValueError(f"unknown scheduler '{name}'; choose from: {', '.join(SCHEDULERS)}")
+    if name == "none":
+        return None
+    if name == "step":
+        return S.StepLR(optimizer, step_size=cfg["step_size"] or max(1, epochs // 3),
+                        gamma=cfg["gamma"])
+    if name == "cosine":
+        return S.CosineAnnealingLR(optimizer, T_max=max(1, epochs))
+    lr = optimizer.param_groups[0]["lr"]
+    return S.OneCycleLR(optimizer, max_lr=lr, total_steps=max(1, epochs * steps_per_epoch))
+
+
+def _probe(model, data, spec):
+    """Run two training inputs through the model: a clear error when it cannot take them, and
+    the loss its output calls for ('ce': one score per class, 'bce': one logit, two classes)."""
+    from ..autograd import no_grad
+    x = data.train.tensors[0][:2]
+    model.eval()
+    try:
+        with no_grad():
+            out = model(x)
+    except (ValueError, RuntimeError, TypeError, IndexError) as exc:
+        raise ValueError(f"model {spec} cannot take the inputs of {data.name} (each of shape "
+                         f"{tuple(data.input_shape)}): {exc}") from None
+    finally:
+        model.train()
+    n = len(data.classes)
+    shape = tuple(out.shape)
+    if len(shape) == 2 and shape[1] == n:
+        return "ce"
+    if len(shape) == 2 and shape[1] == 1 and n == 2:
+        return "bce"
+    raise ValueError(f"model {spec} gives outputs of shape {shape} for a batch of 2 inputs of "
+                     f"{data.name}, which has {n} classes: it must output (batch, {n}) scores")
+
+
+def _binary_targets(ds):
+    x, y = ds.tensors
+    return TensorDataset(x, Tensor._wrap(y.data.astype(np.float32).reshape(-1, 1)))
+
+
+def read_checkpoint_config(path):
+    """The run configuration stored in a training checkpoint (or a run folder's last one)."""
+    from ..serialization import load
+    path = os.fspath(path)
+    if os.path.isdir(path):
+        path = os.path.join(path, "last.safetensors")
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"checkpoint {path} not found")
+    state = load(path)
+    if not isinstance(state, dict) or state.get("format") != "galton-training-state/1":
+        raise ValueError(f"{path} is not a galton training checkpoint (use last.safetensors, "
+                         "best.safetensors or interrupted.safetensors of a run folder)")
+    config = (state.get("metadata") or {}).get("config")
+    if not config:
+        raise ValueError(f"{path} holds no run configuration (it was not written by galton train)")
+    return path, dict(config)
+
+
+def _write_json(path, obj):
+    tmp = path + ".tmp"
+    with open(tmp, "w") as f:
+        json.dump(obj, f, indent=2)
+        f.write("\n")
+    os.replace(tmp, path)
+
+
+def train_run(config, out, resume=None, progress=True):
+    """Train as ``config`` says (keys of ``DEFAULTS``) into folder ``out``.
+
+    resume: a training checkpoint to continue from (model, optimizer, scheduler, epoch, RNG,
+    history); ``config["epochs"]`` is the total. Returns a dict: trainer, model, data, history,
+    metrics (None when interrupted), interrupted, checkpoint (where Ctrl-C saved the state).
+    """
+    cfg = {**DEFAULTS, **{k: v for k, v in config.items() if v is not None}}
+    for key in ("model", "data"):
+        if not cfg[key]:
+            raise ValueError(f"train_run: config needs '{key}'")
+    if cfg["epochs"] < 1 or cfg["batch_size"] < 1:
+        raise ValueError(f"--epochs and --batch-size must be at least 1, got {cfg['epochs']} and "
+                         f"{cfg['batch_size']}")
+    if cfg["optimizer"] not in OPTIMIZERS:
+        raise ValueError(f"unknown optimizer '{cfg['optimizer']}'; choose from: "
+                         f"{', '.join(OPTIMIZERS)}")
+    if cfg["early_stopping"] and not cfg["val_split"]:
+        cfg["val_split"] = 0.1  # early stopping watches the validation loss
+    grandom.manual_seed(cfg["seed"])
+    data = load_data(cfg["data"], root=cfg["data_root"], val_split=cfg["val_split"],
+                     limit=cfg["limit"], seed=cfg["seed"], image_size=cfg["image_size"])
+    spec = cfg["model"] if ":" in cfg["model"] else cfg["model"].lower()
+    model, kwargs = build_model(spec, num_classes=len(data.classes), input_shape=data.input_shape)
+    loss_kind = _probe(model, data, spec)
+    from .. import nn
+    if loss_kind == "bce":
+        loss_fn = nn.BCEWithLogitsLoss()
+        data.train, data.test = _binary_targets(data.train), _binary_targets(data.test)
+        if data.val is not None:
+            data.val = _binary_targets(data.val)
+    else:
+        loss_fn = nn.CrossEntropyLoss()
+    meta = {"spec": spec, "kwargs": kwargs, "loss": loss_kind, **data.metadata()}
+
+    train_loader = DataLoader(data.train, batch_size=cfg["batch_size"], shuffle=True)
+    val_loader = DataLoader(data.val, batch_size=EVAL_BATCH) if data.val is not None else None
+    optimizer = _optimizer(cfg, model.parameters())
+    scheduler = _scheduler(cfg, optimizer, len(train_loader))
+
+    out = os.fspath(out)
+    os.makedirs(out, exist_ok=True)
+    monitor = "val_loss" if val_loader is not None else "loss"
+    callbacks = []
+    if cfg["early_stopping"]:
+        callbacks.append(EarlyStopping(monitor="val_loss", patience=cfg["early_stopping"]))
+    callbacks += [ModelCheckpoint(out, monitor=monitor), CSVLogger(os.path.join(out, "history.csv"))]
+    trainer = Trainer(model, loss_fn, optimizer, scheduler=scheduler, callbacks=callbacks,
+                      progress=progress, grad_clip=cfg["grad_clip"], checkpoint_dir=out,
+                      metadata={"config": cfg, "model": meta})
+    if resume is not None:
+        _, saved = read_checkpoint_config(resume)
+        for key in ("model", "data"):
+            if str(saved[key]).lower() != str(cfg[key]).lower():
+                raise ValueError(f"cannot resume: the checkpoint {resume} trained {key} "
+                                 f"'{saved[key]}', this run asks for '{cfg[key]}'")
+        trainer.resume(resume)
+    _write_json(os.path.join(out, "config.json"), {**cfg, "galton_version": __version__})
+
+    start = time.perf_counter()
+    history = trainer.fit(train_loader, val_loader, epochs=cfg["epochs"])
+    result = {"trainer": trainer, "model": model, "data": data, "history": history,
+              "metrics": None, "interrupted": trainer.interrupted,
+              "checkpoint": trainer.interrupt_path, "folder": out}
+    if trainer.interrupted:
+        return result
+    scores = evaluate_classifier(model, data.test, meta, EVAL_BATCH)
+    summary = {"epochs": trainer.epoch, "train_seconds": round(time.perf_counter() - start, 3),
+               "final_epoch": history[-1] if history else None}
+    meta["metrics"] = {k: scores[k] for k in ("loss", "accuracy", "balanced_accuracy", "macro_f1")}
+    save_model(os.path.join(out, "model.safetensors"), model, meta)
+    write_metrics(os.path.join(out, "metrics.json"), scores, summary)
+    write_pictures(out, model, data.test, meta, scores, history)
+    result["metrics"] = scores
+    result["report"] = text_report(scores, data.classes)
+    return result
+
+
+def evaluate_run(folder, data_root=None, out=None):
+    """Evaluate a run's model.safetensors on its dataset's test split; writes metrics.json and
+    the pictures into ``out`` (default: the run folder). Returns (metrics, text report)."""
+    folder = os.fspath(folder)
+    model_path = folder if os.path.isfile(folder) else os.path.join(folder, "model.safetensors")
+    run_dir = os.path.dirname(os.path.abspath(model_path))
+    model, meta = load_model(model_path)
+    cfg = {}
+    cfg_path = os.path.join(run_dir, "config.json")
+    if os.path.isfile(cfg_path):
+        with open(cfg_path) as f:
+            cfg = json.load(f)
+    data = load_data(meta["dataset"], root=data_root or cfg.get("data_root", "./data"),
+                     seed=cfg.get("seed", 0), image_size=cfg.get("image_size"), limit=1)
+    if meta.get("loss") == "bce":
+        data.test = _binary_targets(data.test)
+    scores = evaluate_classifier(model, data.test, meta, EVAL_BATCH)
+    history = None
+    hist_path = os.path.join(run_dir, "history.csv")
+    if os.path.isfile(hist_path):
+        import csv
+        with open(hist_path, newline="") as f:
+            history = [{k: float(v) for k, v in row.items() if v not in ("", None)}
+                       for row in csv.DictReader(f)]
+    out = out or run_dir
+    os.makedirs(out, exist_ok=True)
+    write_metrics(os.path.join(out, "metrics.json"), scores)
+    write_pictures(out, model, data.test, meta, scores, history)
+    return scores, text_report(scores, list(meta["classes"]))
