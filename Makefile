@@ -23,7 +23,7 @@ test: install-test
 	$(TEST_ENV) $(BIN)/python -m pytest -n 2 tests
 
 demo: install
-	$(BIN)/python examples/xor.py
+	bash scripts/demo.sh
 
 bench: install-test
 	$(BIN)/python benchmarks/run_all.py

@@ -12,18 +12,19 @@ import argparse
 import os
 import sys
 
-from . import data, evaluate, info, predict, summary, train
+from . import data, evaluate, info, predict, serve, summary, train
 from ._common import EXIT_INTERRUPTED, USER_ERRORS, debug, fail, one_line
 
 __all__ = ["main", "build_parser"]
 
-COMMANDS = (train, evaluate, predict, summary, data, info)
+COMMANDS = (train, evaluate, predict, serve, summary, data, info)
 
 EXAMPLES = """examples:
   galton train --model mnist_cnn --data mnist-sample --epochs 2 --optimizer sgd --lr 0.01 \\
                --momentum 0.9 --out runs/mnist_cnn
   galton evaluate runs/mnist_cnn
   galton predict runs/mnist_cnn digit.png
+  galton serve runs/mnist_cnn        # web page to draw a digit on
   galton summary mnist_cnn --input-size 1 28 28
   galton data list
   galton info runs/mnist_cnn/model.safetensors

@@ -27,6 +27,9 @@ def finish(fig, path, dpi=110):
     os.close(fd)
     try:
         fig.savefig(tmp, dpi=dpi, bbox_inches="tight")
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; a picture is for everyone to read
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):

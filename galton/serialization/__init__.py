@@ -26,7 +26,7 @@ structure) loads as a flat dict of tensors in the file's order.
 import json
 import os
 
-from . import _format
+from . import _format, torch_pickle
 from ._format import CheckpointError
 from ._structure import decode, encode, tensor
 
@@ -69,10 +69,16 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=No
     (``"cpu"``) for all, a dict from saved to wanted device names, or a function called as
     ``fn(tensor, saved_device_name)`` whose tensor result (if any) is used. ``weights_only``
     and the pickle options are accepted and ignored: loading never unpickles, so it is always
-    weights-only safe. A file that is not a checkpoint, truncated or corrupt raises
-    CheckpointError naming the file.
+    weights-only safe. A PyTorch ``torch.save`` zip file (.pt/.pth) is read by the restricted
+    reader of ``torch_pickle.py``: tensors, dicts, lists and numbers load; any other pickled
+    global (a model class, ``os.system``) is refused before it runs. A file that is not a
+    checkpoint, truncated or corrupt raises CheckpointError naming the file.
     """
     name, buf = _format.read(f)
+    if torch_pickle.is_torch_zip(buf):
+        # a torch.save zip: read by an allow-list unpickler that refuses (CheckpointError)
+        # anything but tensors and plain data, without running code from the file
+        return torch_pickle.load(name, buf, map_location)
     header, data_start = _format.parse_header(name, buf)
     meta = header.pop("__metadata__", None) or {}
     if not isinstance(meta, dict):
