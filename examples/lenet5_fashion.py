@@ -118,8 +118,9 @@ def run(args, augment):
             best_state = {k: v.clone() for k, v in model.state_dict().items()}
         else:
             since_best += 1
-            mark = (f'  validation loss up: overfitting since epoch {best["epoch"]}'
-                    if since_best == 1 else f'  (still above epoch {best["epoch"]})')
+            mark = f'  validation loss above epoch {best["epoch"]}\'s ({since_best} of ' \
+                   f'{args.patience} epochs of patience)'
+
         print(f'epoch {epoch:2d} | train loss {loss:.4f} acc {acc:5.2f}% | '
               f'val loss {val_loss:.4f} acc {val_acc:5.2f}% | {seconds:4.1f} s{mark}')
         if since_best >= args.patience:

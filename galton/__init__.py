@@ -14,6 +14,11 @@ from . import _tensor_methods  # noqa: F401  (binds the ops onto Tensor)
 from .autograd import (enable_grad, inference_mode, is_grad_enabled, no_grad,
                        set_grad_enabled)
 from .backend import device
+from .amp.autocast_mode import autocast
+from .summary import summary  # the function shadows its module's name, as intended
+from . import dtypes as _dtypes
+if hasattr(_dtypes, "bfloat16"):
+    bfloat16 = _dtypes.bfloat16
 from .creation import *  # noqa: F401,F403
 from .creation import (arange, as_tensor, empty, eye, from_numpy, full, ones, rand, randint,
                        randn, randperm, tensor, zeros)

@@ -41,6 +41,16 @@ short = int16
 
 _BY_NP = {d.np: d for d in (float32, float64, float16, int64, int32, int16, int8, uint8, bool_)}
 
+try:  # bfloat16 (for autocast) is NumPy-storable only through the optional ml_dtypes package
+    import ml_dtypes as _ml
+except ImportError:
+    _ml = None
+if _ml is not None:
+    bfloat16 = dtype("bfloat16", _ml.bfloat16)
+    bfloat16.is_floating_point = True  # NumPy reports ml_dtypes' kind as 'V'
+    bfloat16.is_signed = True
+    _BY_NP[bfloat16.np] = bfloat16
+
 _default_float = float32
 
 

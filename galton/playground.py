@@ -16,7 +16,8 @@ import numpy as np
 from . import optim
 from .creation import tensor
 
-__all__ = ["FUNCTIONS", "TestFunction", "optimizer_paths", "default_optimizers", "main"]
+__all__ = ["FUNCTIONS", "TestFunction", "optimizer_paths", "default_optimizers",
+           "add_arguments", "run", "main"]
 
 
 class TestFunction:
@@ -147,38 +148,58 @@ def optimizer_paths(optimizers, function="rosenbrock", start=None, steps=200):
     return runs
 
 
-def main(argv=None):
-    """``galton optim-playground``: race optimizers across a test function, print the final
-    losses and write the picture. Returns the exit status."""
-    ap = argparse.ArgumentParser(prog="galton optim-playground",
-                                 description="Watch optimizers cross a 2-D test function.")
-    ap.add_argument("--function", default="rosenbrock", choices=sorted(FUNCTIONS))
-    ap.add_argument("--optimizers", nargs="+", default=["SGD", "Momentum", "RMSprop", "Adam",
-                                                        "Lion"], metavar="NAME",
-                    help=f"from: {', '.join(_KINDS)}")
-    ap.add_argument("--lr", nargs="+", default=[], metavar="NAME=LR",
-                    help="learning-rate overrides, e.g. Adam=0.1")
-    ap.add_argument("--steps", type=int, default=200)
-    ap.add_argument("--start", nargs=2, type=float, metavar=("X", "Y"))
-    ap.add_argument("--out", default="optimizer_paths.png", help="picture to write")
-    args = ap.parse_args(argv)
-    try:
-        opts = default_optimizers(args.function, args.optimizers)
-        for item in args.lr:
-            name, _, value = item.partition("=")
-            if name not in opts:
-                raise ValueError(f"--lr {item}: {name!r} is not among --optimizers")
-            opts[name][1]["lr"] = float(value)
-    except ValueError as exc:
-        ap.error(str(exc))
+EXAMPLES = [
+    "galton optim-playground",
+    "galton optim-playground --function beale --optimizers SGD Momentum Adam Lion",
+    "galton optim-playground --function saddle --lr Adam=0.1 --steps 100 --out saddle.png",
+]
+
+
+def add_arguments(parser):
+    """The options of ``galton optim-playground``, added to an argparse parser."""
+    parser.add_argument("--function", default="rosenbrock", choices=sorted(FUNCTIONS))
+    parser.add_argument("--optimizers", nargs="+", metavar="NAME",
+                        default=["SGD", "Momentum", "RMSprop", "Adam", "Lion"],
+                        help=f"from: {', '.join(_KINDS)}")
+    parser.add_argument("--lr", nargs="+", default=[], metavar="NAME=LR",
+                        help="learning-rate overrides, e.g. Adam=0.1")
+    parser.add_argument("--steps", type=int, default=200)
+    parser.add_argument("--start", nargs=2, type=float, metavar=("X", "Y"))
+    parser.add_argument("--out", default="optimizer_paths.png", help="picture to write")
+    return parser
+
+
+def run(args):
+    """Race the optimizers named in ``args`` (parsed by ``add_arguments``), print the final
+    losses, write the picture; returns 0. Bad names or values raise ValueError."""
+    opts = default_optimizers(args.function, args.optimizers)
+    for item in args.lr:
+        name, _, value = item.partition("=")
+        if name not in opts:
+            raise ValueError(f"--lr {item}: {name!r} is not among --optimizers")
+        opts[name][1]["lr"] = float(value)
     from .plot.optim import optimizer_paths as draw
     runs = optimizer_paths(opts, args.function, args.start, args.steps)
     width = max(len(n) for n in runs)
-    for name, run in runs.items():
-        x, y = run["path"][-1]
-        note = "" if len(run["losses"]) == args.steps + 1 else "  (diverged)"
-        print(f"{name:<{width}}  lr={opts[name][1]['lr']:<8g} final loss {run['losses'][-1]:.4g}"
+    for name, r in runs.items():
+        x, y = r["path"][-1]
+        note = "" if len(r["losses"]) == args.steps + 1 else "  (diverged)"
+        print(f"{name:<{width}}  lr={opts[name][1]['lr']:<8g} final loss {r['losses'][-1]:.4g}"
               f" at ({x:.3f}, {y:.3f}){note}")
     draw(opts, args.function, args.start, args.steps, path=args.out, runs=runs)
     print(f"wrote {args.out}")
     return 0
+
+
+def main(argv=None):
+    """``galton optim-playground`` on its own: parse ``argv`` and ``run``; returns the exit
+    status (argparse exits with 2 on bad input)."""
+    parser = add_arguments(argparse.ArgumentParser(
+        prog="galton optim-playground", description="Watch optimizers cross a 2-D test "
+        "function.", epilog="examples:\n" + "\n".join(f"  {e}" for e in EXAMPLES),
+        formatter_class=argparse.RawDescriptionHelpFormatter))
+    args = parser.parse_args(argv)
+    try:
+        return run(args)
+    except ValueError as exc:
+        parser.error(str(exc))

@@ -2,12 +2,14 @@
 
 Most layers call ``galton.nn.functional`` through names the tracer wraps, so their ops are
 recorded without help. A few layers reach their op by a name bound at import time (``nn.Linear``
-calls ``ops.linalg.linear``; the dropout layers keep the function as a class attribute), so
-they are recorded here from their attributes as the ``F`` call they amount to, and the ops
-inside them are not recorded. After every module the hooks check that its output is a graph
-value: a layer whose work the tracer could not see is an error naming the layer, never a
-silently wrong graph.
+calls ``ops.linalg.linear``; dropout layers and argument-free activations such as
+``nn.Tanh`` keep their function as a class attribute), so they are recorded here from their
+attributes as the ``F`` call they amount to, and the ops inside them are not recorded.
+After every module the hooks check that its output is a graph value: a layer whose work the
+tracer could not see is an error naming the layer, never a silently wrong graph.
 """
+import types
+
 from ..tensor import Tensor
 from . import _targets
 
@@ -34,15 +36,21 @@ def _conv(rec, m, args, out):
                    out)
 
 
-_DROPOUT_FNS = {"Dropout": "dropout", "Dropout1d": "dropout1d", "Dropout2d": "dropout2d",
-                "Dropout3d": "dropout3d", "AlphaDropout": "alpha_dropout"}
+def _class_fn(m):
+    """``F.<name>`` of the functional a layer keeps as its class attribute ``_fn``."""
+    op = f"F.{type(m)._fn.__name__}"
+    _targets.check(op)
+    return op
 
 
 def _dropout(rec, m, args, out):
     if out is args[0]:
         return  # eval mode: the identity, nothing to record
-    rec.record(f"F.{_DROPOUT_FNS[type(m).__name__]}", (args[0], m.p, m.training, m.inplace), {},
-               out)
+    rec.record(_class_fn(m), (args[0], m.p, m.training, m.inplace), {}, out)
+
+
+def _stateless(rec, m, args, out):
+    rec.record(_class_fn(m), (args[0],), {}, out)
 
 
 def lowering_for(module):
@@ -52,9 +60,13 @@ def lowering_for(module):
         return _linear
     if type(module) in (nn.Conv1d, nn.Conv2d):
         return _conv
-    if type(module).__name__ in _DROPOUT_FNS and isinstance(module, nn.Module) \
-            and type(module).__module__ == "galton.nn.dropout":
-        return _dropout
+    # layers that keep their functional as a class attribute bound at import time
+    if isinstance(getattr(type(module), "_fn", None), types.FunctionType):
+        if type(module).__module__ == "galton.nn.dropout":
+            return _dropout
+        if type(module).__module__ == "galton.nn.activation" and \
+                type(module).forward is nn.activation._Stateless.forward:
+            return _stateless
     return None
 
 

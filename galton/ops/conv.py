@@ -18,6 +18,7 @@ im2col of the output gradient.
 
 from .. import backend
 from ._util import make_result
+from ..amp import autocast_mode as _autocast
 
 __all__ = ["conv2d", "conv_transpose2d", "im2col", "col2im"]
 
@@ -131,6 +132,9 @@ def _check_dtypes(a, w, bias):
 def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """2-D convolution (cross-correlation) of a (N, C, H, W) input with a (O, C/groups, KH, KW)
     weight, as ``torch.conv2d``; padding may also be a (top, bottom, left, right) 4-tuple."""
+    if _autocast.state.enabled:
+        return _autocast.run_low(conv2d, input, weight, bias=bias, stride=stride, padding=padding,
+                                 dilation=dilation, groups=groups)
     a, w = input.data, weight.data
     _check_conv_shapes(a, w, bias, groups)
     _check_dtypes(a, w, bias)
@@ -171,6 +175,10 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
                      dilation=1):
     """Transposed 2-D convolution (the adjoint of conv2d) of a (N, Cin, H, W) input with a
     (Cin, Cout/groups, KH, KW) weight, as ``torch.conv_transpose2d``."""
+    if _autocast.state.enabled:
+        return _autocast.run_low(conv_transpose2d, input, weight, bias=bias, stride=stride,
+                                 padding=padding, output_padding=output_padding, groups=groups,
+                                 dilation=dilation)
     a, w = input.data, weight.data
     _check_transposed_shapes(a, w, bias, groups)
     _check_dtypes(a, w, bias)

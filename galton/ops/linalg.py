@@ -2,6 +2,7 @@
 import numpy as np
 
 from ._util import Tensor, make_result, unbroadcast, operands
+from ..amp import autocast_mode as _autocast
 
 
 def _shape_error(name, xs, ys):
@@ -15,6 +16,8 @@ def _shape_error(name, xs, ys):
 
 
 def matmul(a, b):
+    if _autocast.state.enabled:
+        return _autocast.run_low(matmul, a, b)
     x, y, ta, tb = operands(a, b)
     if x.ndim == 0 or y.ndim == 0:
         raise RuntimeError("both arguments to matmul need to be at least 1D, but they are "
@@ -51,6 +54,8 @@ def linear(x, weight, bias=None):
 
     Batch dims of x are folded into one so every product is a single 2-D GEMM.
     """
+    if _autocast.state.enabled:
+        return _autocast.run_low(linear, x, weight, bias=bias)
     a, w = x.data, weight.data
     if a.shape[-1] != w.shape[-1]:
         if a.ndim == 2 and w.ndim == 2:

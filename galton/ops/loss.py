@@ -10,6 +10,7 @@ import numpy as np
 
 from ..backend import array_module
 from ._util import Tensor, make_result, unbroadcast
+from ..amp import autocast_mode as _autocast
 
 
 def _reduce(loss, reduction):
@@ -82,6 +83,9 @@ def _targets(t, n_classes, ignore_index, w, dtype):
 
 def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
     """Negative log-likelihood of the target classes, given log-probabilities ``input``."""
+    if _autocast.state.enabled:
+        return _autocast.run_fp32(nll_loss, input, target, weight=weight, ignore_index=ignore_index,
+                                  reduction=reduction)
     x = input.data
     shape = x.shape
     xr, t = _rows(x, _arr(target))
@@ -127,6 +131,10 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
     target distribution mixes the one-hot target (1 - label_smoothing) with uniform
     (label_smoothing / C), both weighted by ``weight``, and Q is its total per row.
     """
+    if _autocast.state.enabled:
+        return _autocast.run_fp32(cross_entropy, input, target, weight=weight,
+                                  ignore_index=ignore_index, reduction=reduction,
+                                  label_smoothing=label_smoothing)
     x = input.data
     shape = x.shape
     xr, t = _rows(x, _arr(target))
@@ -173,6 +181,9 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
 
 def cross_entropy_probs(input, target, weight=None, reduction="mean", label_smoothing=0.0):
     """Cross-entropy against class probabilities ``target`` (the input's shape)."""
+    if _autocast.state.enabled:
+        return _autocast.run_fp32(cross_entropy_probs, input, target, weight=weight,
+                                  reduction=reduction, label_smoothing=label_smoothing)
     x = input.data
     p = _arr(target)
     ax = 1 if x.ndim > 1 else 0
@@ -204,6 +215,9 @@ def cross_entropy_probs(input, target, weight=None, reduction="mean", label_smoo
 
 def binary_cross_entropy(input, target, weight=None, reduction="mean"):
     """-w * (t log x + (1 - t) log(1 - x)), each log clamped to >= -100 as in PyTorch."""
+    if _autocast.state.enabled:
+        return _autocast.run_fp32(binary_cross_entropy, input, target, weight=weight,
+                                  reduction=reduction)
     x, t, w = input.data, _arr(target), _arr(weight)
     if x.size and (x.min() < 0 or x.max() > 1):
         raise RuntimeError("all elements of input should be between 0 and 1")
@@ -233,6 +247,9 @@ def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean
                                      pos_weight=None):
     """sigmoid + binary cross-entropy in one stable op:
     (1 - t) x + lw * softplus(-x), with lw = 1 + (pos_weight - 1) t."""
+    if _autocast.state.enabled:
+        return _autocast.run_fp32(binary_cross_entropy_with_logits, input, target, weight=weight,
+                                  reduction=reduction, pos_weight=pos_weight)
     x, t, w, pw = input.data, _arr(target), _arr(weight), _arr(pos_weight)
     sp = np.maximum(-x, 0) + np.log1p(np.exp(-np.abs(x)))  # softplus(-x) = -log sigmoid(x)
     lw = None if pw is None else (pw - 1) * t + 1
@@ -274,17 +291,23 @@ def _difference_loss(name, input, target, reduction, value, derivative):
 
 def mse_loss(input, target, reduction="mean"):
     """Mean squared error (x - t)^2."""
+    if _autocast.state.enabled:
+        return _autocast.run_fp32(mse_loss, input, target, reduction=reduction)
     return _difference_loss("MseLossBackward0", input, target, reduction,
                             lambda d: d * d, lambda d: 2 * d)
 
 
 def l1_loss(input, target, reduction="mean"):
     """Mean absolute error |x - t|."""
+    if _autocast.state.enabled:
+        return _autocast.run_fp32(l1_loss, input, target, reduction=reduction)
     return _difference_loss("L1LossBackward0", input, target, reduction, np.abs, np.sign)
 
 
 def smooth_l1_loss(input, target, reduction="mean", beta=1.0):
     """0.5 d^2 / beta where |d| < beta, else |d| - 0.5 beta (beta = 0 is the L1 loss)."""
+    if _autocast.state.enabled:
+        return _autocast.run_fp32(smooth_l1_loss, input, target, reduction=reduction, beta=beta)
     if beta == 0:
         return l1_loss(input, target, reduction)
 
@@ -297,6 +320,8 @@ def smooth_l1_loss(input, target, reduction="mean", beta=1.0):
 
 def huber_loss(input, target, reduction="mean", delta=1.0):
     """0.5 d^2 where |d| < delta, else delta (|d| - 0.5 delta)."""
+    if _autocast.state.enabled:
+        return _autocast.run_fp32(huber_loss, input, target, reduction=reduction, delta=delta)
     def value(d):
         a = np.abs(d)
         return np.where(a < delta, 0.5 * d * d, delta * (a - 0.5 * delta))
@@ -308,6 +333,8 @@ def kl_div(input, target, reduction="mean", log_target=False):
     """Kullback-Leibler divergence sum t (log t - x), with ``input`` x in log space.
 
     reduction='batchmean' divides the sum by the batch size (the mathematical KL)."""
+    if _autocast.state.enabled:
+        return _autocast.run_fp32(kl_div, input, target, reduction=reduction, log_target=log_target)
     x, t = input.data, _arr(target)
     if log_target:
         et = np.exp(t)
@@ -337,6 +364,9 @@ def kl_div(input, target, reduction="mean", log_target=False):
 
 def cosine_embedding_loss(input1, input2, target, margin=0.0, reduction="mean"):
     """1 - cos(x1, x2) for target 1, max(0, cos(x1, x2) - margin) for target -1 (rows of dim 1)."""
+    if _autocast.state.enabled:
+        return _autocast.run_fp32(cosine_embedding_loss, input1, input2, target, margin=margin,
+                                  reduction=reduction)
     a, b, y = input1.data, input2.data, _arr(target)
     ax = a.ndim - 1
     eps = 1e-12  # PyTorch's EPSILON in the norms
