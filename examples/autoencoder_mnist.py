@@ -10,8 +10,6 @@ import argparse
 import os
 import time
 
-import numpy as np
-
 import galton as torch
 import galton.nn as nn
 from galton.vision.datasets import MNISTSample
@@ -82,8 +80,8 @@ def main(argv=None):
           "parameters")
     opt = torch.optim.Adam(model.parameters(), lr=args.lr)
     loss_fn = nn.MSELoss()
-    loader = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(x), batch_size=args.batch_size,
-                                         shuffle=True)
+    loader = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(x),
+                                         batch_size=args.batch_size, shuffle=True)
     start = time.perf_counter()
     for epoch in range(1, args.epochs + 1):
         total = 0.0

@@ -77,8 +77,8 @@ def main(argv=None):
     print(f"{sum(q.numel() for q in model.parameters()):,} parameters")
     opt = torch.optim.Adam(model.parameters(), lr=args.lr)
     loss_fn = nn.MSELoss()
-    loader = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(x), batch_size=args.batch_size,
-                                         shuffle=True)
+    loader = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(x),
+                                         batch_size=args.batch_size, shuffle=True)
     start = time.perf_counter()
     for epoch in range(1, args.epochs + 1):
         total = 0.0

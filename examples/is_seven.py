@@ -139,8 +139,9 @@ def main(argv=None):
     example_data, example_targets = next(examples)
     with torch.no_grad():
         example_predict = Model(example_data.reshape(-1, 28 * 28).to(device)).T.round()
-    print('prediction digit:', ' '.join(f'{int(example_predict[0, i].item())}/{example_targets[i].item()}'
-                                        for i in range(min(len(example_data), 12))))
+    pairs = [f'{int(example_predict[0, i].item())}/{example_targets[i].item()}'
+             for i in range(min(len(example_data), 12))]
+    print('prediction/digit:', ' '.join(pairs))
 
     baseline = 100 * (1 - n_sevens / n_samples)
     print(f'Always answering "not 7" would score {baseline:.2f}%; trained {epochs} epochs '

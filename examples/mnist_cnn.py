@@ -155,7 +155,8 @@ def main(argv=None):
     model.load_state_dict(torch.load(args.weights))
     # Validation
     accuracy = val(model, test_loader, args.grid or None)
-    print(f'Trained {args.epochs} epochs in {seconds:.1f} s; weights: {os.path.abspath(args.weights)}')
+    print(f'Trained {args.epochs} epochs in {seconds:.1f} s; '
+          f'weights: {os.path.abspath(args.weights)}')
     if args.dataset == 'sample' and args.limit is None and args.epochs == 2:
         print('Expected: about 94-95% on the MNIST sample after 2 epochs '
               '(PyTorch: 94.5% on the same split).')

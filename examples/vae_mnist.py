@@ -86,8 +86,8 @@ def main(argv=None):
     x_test = load(False)
     model = VAE(args.latent)
     opt = torch.optim.Adam(model.parameters(), lr=args.lr)
-    loader = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(x), batch_size=args.batch_size,
-                                         shuffle=True)
+    loader = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(x),
+                                         batch_size=args.batch_size, shuffle=True)
     start = time.perf_counter()
     for epoch in range(1, args.epochs + 1):
         total = kl_total = 0.0

@@ -1,14 +1,23 @@
 """``summary(model, input_size)``: a table of every layer's output shape and parameter count.
 
-One forward pass on a random input, with a forward hook on every module, like torchinfo:
+One forward pass on a random input, with hooks on every module (containers included), like
+torchinfo's ``summary``:
 
->>> summary(MNISTNet(), (1, 28, 28))
-Layer (type)          Output Shape        Param #
-=================================================
-MNISTNet              [1, 10]             --
-  conv1 (Conv2d)      [1, 32, 26, 26]     320
-  ...
+>>> summary(models.mnist_cnn(), (1, 28, 28))
+==============================================
+Layer (type)        Output Shape       Param #
+==============================================
+MNISTNet            [1, 10]                 --
+  conv1 (Conv2d)    [1, 32, 26, 26]        320
+  conv2 (Conv2d)    [1, 64, 11, 11]     18,496
+  fc1 (Linear)      [1, 128]           204,928
+  fc2 (Linear)      [1, 10]              1,290
+==============================================
 Total params: 225,034
+...
+
+Functional calls inside a forward (``F.relu``, ``x.view``) are not modules, so they get no
+row; a module called twice gets two rows.
 """
 import numpy as np
 

@@ -232,6 +232,17 @@ class Tensor:
             return self.item().__format__(spec)
         return object.__format__(str(self), spec)
 
+    def __deepcopy__(self, memo):
+        """``copy.deepcopy`` of a leaf: new data, same class (Parameter stays Parameter)."""
+        if self.grad_fn is not None:
+            raise RuntimeError("Only Tensors created explicitly by the user (graph leaves) support "
+                               "the deepcopy protocol at the moment.")
+        new = Tensor._wrap.__func__(type(self), self.data.copy(), self._rg)
+        memo[id(self)] = new
+        if self.grad is not None:
+            new.grad = self.grad.__deepcopy__(memo)
+        return new
+
     def __reduce_ex__(self, protocol):
         raise TypeError("galton tensors are not pickled; use galton.save (safetensors)")
 

@@ -48,7 +48,8 @@ def test_batch_dim_is_prepended_only_when_missing():
     without = summary(net, (1, 28, 28), verbose=False)
     assert with_batch.input_size == without.input_size == [[1, 1, 28, 28]]
     assert summary(net, (1, 28, 28), batch_size=16, verbose=False).rows[0].output_shape == [16, 10]
-    assert summary(net, (8, 1, 28, 28), batch_size=16, verbose=False).rows[0].output_shape == [8, 10]
+    full = summary(net, (8, 1, 28, 28), batch_size=16, verbose=False)
+    assert full.rows[0].output_shape == [8, 10]
     # Flatten-first and Linear-first models
     assert summary(models.mlp(), (1, 28, 28), verbose=False).rows[0].output_shape == [1, 10]
     assert summary(models.mlp(), (28, 28), batch_size=3, verbose=False).rows[0].output_shape == \

@@ -5,19 +5,28 @@ refuses pickled code; or any galton/safetensors file); ``--key`` picks one entry
 checkpoint (``--key model_state_dict``). The result is written with galton.save, which the
 ``safetensors`` package also reads.
 """
-import sys
+from ._common import add_command, fail, one_line, out
+
+EXAMPLES = [
+    "galton convert model.pth model.safetensors",
+    "galton convert checkpoint.pt model.safetensors --key model_state_dict",
+]
 
 
 def add_parser(subparsers):
     """Register ``convert`` on the CLI's subparsers."""
-    p = subparsers.add_parser(
-        "convert", help="convert a PyTorch .pt/.pth state dict to a galton .safetensors file",
-        description=__doc__.split("\n\n")[0])
-    p.add_argument("source", help="a torch.save file (.pt/.pth) or a galton checkpoint")
-    p.add_argument("target", help="the galton checkpoint to write (e.g. model.safetensors)")
+    p = add_command(subparsers, "convert",
+                    "convert a PyTorch .pt/.pth state dict to a galton .safetensors file",
+                    "Read a torch.save file without PyTorch and without running pickled code "
+                    "(tensors, dicts, lists and numbers only; anything else is refused) and "
+                    "write it as a safetensors checkpoint that galton.load reads.", EXAMPLES)
+    p.add_argument("source", metavar="SOURCE",
+                   help="a torch.save file (.pt/.pth) or a galton checkpoint")
+    p.add_argument("target", metavar="TARGET",
+                   help="the checkpoint to write (e.g. model.safetensors)")
     p.add_argument("--key", default=None,
                    help="save only this entry of the loaded dict (e.g. model_state_dict)")
-    p.set_defaults(func=run)
+    p.set_defaults(handler=run)
     return p
 
 
@@ -35,25 +44,21 @@ def _count(obj):
 
 
 def run(args):
-    """Do the conversion; returns the exit status (0, or 1 with a message on stderr)."""
+    """Do the conversion; returns the exit status (0, or 2 with one line on stderr)."""
     from .. import serialization
     try:
         obj = serialization.load(args.source, map_location="cpu")
     except (OSError, serialization.CheckpointError) as exc:
-        print(f"galton convert: {exc}", file=sys.stderr)
-        return 1
+        return fail("convert", one_line(exc))
     if args.key is not None:
         if not isinstance(obj, dict) or args.key not in obj:
             keys = ", ".join(map(str, obj)) if isinstance(obj, dict) else type(obj).__name__
-            print(f"galton convert: {args.source} has no entry {args.key!r} (it has: {keys})",
-                  file=sys.stderr)
-            return 1
+            return fail("convert", f"{args.source} has no entry {args.key!r} (it has: {keys})")
         obj = obj[args.key]
     try:
         serialization.save(obj, args.target)
     except (OSError, TypeError, ValueError) as exc:
-        print(f"galton convert: {exc}", file=sys.stderr)
-        return 1
+        return fail("convert", one_line(exc))
     n, numel = _count(obj)
-    print(f"wrote {args.target}: {n} tensors, {numel:,} values")
+    out(f"wrote {args.target}: {n} tensors, {numel:,} values")
     return 0

@@ -464,5 +464,14 @@ class Module:
             return head + lines[0] + ")"
         return head + "\n  " + "\n  ".join(lines) + "\n)"
 
+    def __deepcopy__(self, memo):
+        """An independent copy with its own parameters (``copy.deepcopy(layer)``)."""
+        import copy
+        new = object.__new__(type(self))
+        memo[id(self)] = new
+        for k, v in self.__dict__.items():
+            new.__dict__[k] = copy.deepcopy(v, memo)
+        return new
+
     def __getstate__(self):
         raise TypeError("galton modules are not pickled; save model.state_dict() with galton.save")

@@ -51,7 +51,8 @@ class RNNBase(Module):
         if not isinstance(bias, bool):
             raise TypeError(f"bias should be of type bool, got: {type(bias).__name__}")
         if not isinstance(batch_first, bool):
-            raise TypeError(f"batch_first should be of type bool, got: {type(batch_first).__name__}")
+            raise TypeError("batch_first should be of type bool, got: "
+                            f"{type(batch_first).__name__}")
         if not isinstance(input_size, int):
             raise TypeError(f"input_size should be of type int, got: {type(input_size).__name__}")
         if input_size <= 0:
@@ -63,7 +64,8 @@ class RNNBase(Module):
         if num_layers <= 0:
             raise ValueError("num_layers must be greater than zero")
         if proj_size < 0:
-            raise ValueError("proj_size should be a positive integer or zero to disable projections")
+            raise ValueError("proj_size should be a positive integer or zero to disable "
+                             "projections")
         if proj_size >= hidden_size:
             raise ValueError("proj_size has to be smaller than hidden_size")
         self.mode = mode
@@ -86,7 +88,8 @@ class RNNBase(Module):
             for direction in range(num_directions):
                 in_size = input_size if layer == 0 else real_hidden * num_directions
                 suffix = "_reverse" if direction == 1 else ""
-                params = [("weight_ih", (gate_size, in_size)), ("weight_hh", (gate_size, real_hidden))]
+                params = [("weight_ih", (gate_size, in_size)),
+                          ("weight_hh", (gate_size, real_hidden))]
                 if bias:
                     params += [("bias_ih", (gate_size,)), ("bias_hh", (gate_size,))]
                 if proj_size > 0:

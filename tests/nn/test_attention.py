@@ -4,7 +4,6 @@ import math
 import numpy as np
 import pytest
 import torch
-import torch.nn.functional as TF
 
 import galton
 import galton.nn as gnn
@@ -45,8 +44,8 @@ def test_sdpa_plain_and_scaled(shapes):
 
 def test_sdpa_masks_and_causal():
     shapes = [(2, 2, 5, 4), (2, 2, 5, 4), (2, 2, 5, 3)]
-    compare(lambda t, q, k, v: t.nn.functional.scaled_dot_product_attention(q, k, v,
-                                                                             is_causal=True), shapes)
+    compare(lambda t, q, k, v: t.nn.functional.scaled_dot_product_attention(
+        q, k, v, is_causal=True), shapes)
     keep = RNG.random((5, 5)) > 0.3
     keep[:, 0] = True  # every query sees at least one key
     tm, gm = both(keep)
@@ -73,7 +72,7 @@ def test_sdpa_dropout_is_random_and_off_when_zero():
         GF.scaled_dot_product_attention(q, q, q, attn_mask=galton.ones(4, 4).bool(), is_causal=True)
 
 
-# --- MultiheadAttention ----------------------------------------------------------------------------
+# --- MultiheadAttention ---------------------------------------------------------------------
 def run_mha(tm, gm, q, k, v, t_kw=None, g_kw=None, self_attention=False):
     """Forward both; compare output and weights; backward through both; compare input and
     parameter gradients."""
@@ -231,7 +230,7 @@ def test_mha_dropout_only_in_training():
     assert not np.allclose(a.detach().numpy(), c.detach().numpy())
 
 
-# --- PositionalEncoding ----------------------------------------------------------------------------
+# --- PositionalEncoding ---------------------------------------------------------------------
 def test_positional_encoding_values():
     """The table of the paper (and of PyTorch's own tutorial), built independently here."""
     d, n = 6, 50

@@ -68,8 +68,8 @@ def test_from_pretrained_and_freeze():
     np.testing.assert_allclose(e(galton.tensor([1])).numpy(), w.numpy()[[1]])
     assert gnn.Embedding.from_pretrained(w, freeze=False).weight.requires_grad
     bag = gnn.EmbeddingBag.from_pretrained(w, mode="sum")
-    np.testing.assert_allclose(bag(galton.tensor([[0, 1]])).numpy(), w.numpy()[[0, 1]].sum(0,
-                                                                                        keepdims=True))
+    expected = w.numpy()[[0, 1]].sum(0, keepdims=True)
+    np.testing.assert_allclose(bag(galton.tensor([[0, 1]])).numpy(), expected)
 
 
 def test_embedding_errors():
@@ -80,7 +80,8 @@ def test_embedding_errors():
         gnn.Embedding(5, 2)(galton.tensor([1.0]))
     with pytest.raises(AssertionError, match="Padding_idx must be within num_embeddings"):
         gnn.Embedding(5, 2, padding_idx=5)
-    with pytest.raises(AssertionError, match="Embeddings parameter is expected to be 2-dimensional"):
+    with pytest.raises(AssertionError,
+                       match="Embeddings parameter is expected to be 2-dimensional"):
         gnn.Embedding.from_pretrained(galton.zeros(3))
 
 

@@ -323,3 +323,18 @@ def test_reassigning_keeps_state_dict_order_like_torch():
     assert [(k, tuple(v.shape)) for k, v in g.state_dict().items()] == \
         [(k, tuple(v.shape)) for k, v in t.state_dict().items()]
     assert repr(g) == repr(t)
+
+
+def test_deepcopy_gives_independent_parameters():
+    import copy
+    import galton.nn as gnn
+    m = gnn.Sequential(gnn.Linear(3, 2), gnn.ReLU())
+    c = copy.deepcopy(m)
+    assert isinstance(c[0].weight, gnn.Parameter) and c[0].weight.requires_grad
+    np.testing.assert_array_equal(c[0].weight.detach().numpy(), m[0].weight.detach().numpy())
+    with galton.no_grad():
+        c[0].weight.add_(1)
+    assert not np.allclose(c[0].weight.detach().numpy(), m[0].weight.detach().numpy())
+    y = m[0](galton.ones(1, 3)) * 2
+    with pytest.raises(RuntimeError, match="graph leaves"):
+        copy.deepcopy(y)

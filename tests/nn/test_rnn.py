@@ -263,9 +263,11 @@ def test_errors_like_pytorch():
         lstm(galton.randn(5, 3, 12))
     with pytest.raises(ValueError, match="LSTM: Expected input to be 2D or 3D, got 4D instead"):
         lstm(galton.randn(5, 3, 2, 10))
-    with pytest.raises(RuntimeError, match=r"Expected hidden\[0\] size \(2, 3, 20\), got \[1, 3, 20\]"):
+    with pytest.raises(RuntimeError,
+                       match=r"Expected hidden\[0\] size \(2, 3, 20\), got \[1, 3, 20\]"):
         lstm(galton.randn(5, 3, 10), (galton.zeros(1, 3, 20), galton.zeros(2, 3, 20)))
-    with pytest.raises(RuntimeError, match=r"Expected hidden\[1\] size \(2, 3, 20\), got \[2, 3, 21\]"):
+    with pytest.raises(RuntimeError,
+                       match=r"Expected hidden\[1\] size \(2, 3, 20\), got \[2, 3, 21\]"):
         lstm(galton.randn(5, 3, 10), (galton.zeros(2, 3, 20), galton.zeros(2, 3, 21)))
     gru = gnn.GRU(10, 20)
     with pytest.raises(RuntimeError, match=r"Expected hidden size \(1, 3, 20\), got \[1, 4, 20\]"):
@@ -288,7 +290,8 @@ def test_errors_like_pytorch():
         gnn.LSTMCell(10, 5)(galton.randn(3, 12))
     with pytest.raises(RuntimeError, match="Input batch size 3 doesn't match hidden0 batch size 2"):
         gnn.GRUCell(10, 5)(galton.randn(3, 10), galton.zeros(2, 5))
-    with pytest.raises(RuntimeError, match="hidden0 has inconsistent hidden_size: got 6, expected 5"):
+    with pytest.raises(RuntimeError,
+                       match="hidden0 has inconsistent hidden_size: got 6, expected 5"):
         gnn.GRUCell(10, 5)(galton.randn(3, 10), galton.zeros(3, 6))
     with pytest.raises(ValueError, match="RNNCell: Expected input to be 1D or 2D, got 3D instead"):
         gnn.RNNCell(10, 5)(galton.randn(1, 3, 10))

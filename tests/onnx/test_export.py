@@ -163,3 +163,9 @@ def test_bad_arguments():
         _export(models.mlp(), galton.randn(1, 784), dynamic_axes={"nope": [0]})
     with pytest.raises(ExportError, match="training=True is random"):
         _export(lambda x: F.dropout(x, 0.5), galton.randn(2, 3))
+
+
+def test_a_loaded_traced_module_exports_without_its_class(tmp_path):
+    galton.jit.trace(models.lenet5().eval(), galton.randn(1, 1, 28, 28)).save(tmp_path / "l.pt")
+    proto = _check(galton.jit.load(tmp_path / "l.pt"), (1, 28, 28))
+    assert proto.graph.name == "LeNet5"

@@ -165,7 +165,8 @@ def test_resnet_zero_init_residual_and_torchvision_init():
     model = models.resnet18(zero_init_residual=True)
     assert all(np.all(b.bn2.weight.detach().numpy() == 0) for layer in
                (model.layer1, model.layer2, model.layer3, model.layer4) for b in layer)
-    assert np.all(model.bn1.weight.detach().numpy() == 1) and np.all(model.bn1.bias.detach().numpy() == 0)
+    assert np.all(model.bn1.weight.detach().numpy() == 1)
+    assert np.all(model.bn1.bias.detach().numpy() == 0)
     w = model.conv1.weight.detach().numpy()  # He normal, fan_out = 64 * 7 * 7
     assert abs(w.std() - np.sqrt(2.0 / (64 * 49))) < 0.003
     r50 = models.resnet50(zero_init_residual=True)
@@ -230,7 +231,8 @@ def test_weights_from_a_training_state_checkpoint(tmp_path):
     path = tmp_path / "state.pt"
     galton.save({"model": trained.state_dict(), "epoch": 3, "optimizer": None}, path)
     model = models.mlp(weights=path)
-    np.testing.assert_array_equal(model.net[1].weight.detach().numpy(), trained.net[1].weight.detach().numpy())
+    np.testing.assert_array_equal(model.net[1].weight.detach().numpy(),
+                                  trained.net[1].weight.detach().numpy())
 
 
 def test_weights_from_a_safetensors_file_written_by_torch(tmp_path):

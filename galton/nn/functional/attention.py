@@ -155,9 +155,9 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale
             f"supported for mode='sum' (got mode='{mode}'). Please open a feature request on "
             "GitHub.")
     if per_sample_weights is not None and tuple(per_sample_weights.shape) != idx.shape:
-        raise ValueError(f"embedding_bag: If per_sample_weights ({tuple(per_sample_weights.shape)}) "
-                         f"is not None, then it must have the same shape as the input "
-                         f"({tuple(idx.shape)})")
+        raise ValueError(f"embedding_bag: If per_sample_weights "
+                         f"({tuple(per_sample_weights.shape)}) is not None, then it must have "
+                         f"the same shape as the input ({tuple(idx.shape)})")
     w = weight.data
     n, d = w.shape
     padding_idx = _padding_idx(padding_idx, n)
@@ -169,7 +169,9 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale
     keep = np.ones(flat.size, bool) if padding_idx is None else flat != padding_idx
     counts = np.bincount(bag[keep], minlength=n_bags).astype(w.dtype)
     rows = w.take(flat, axis=0)
-    psw = per_sample_weights.data.reshape(-1)[:flat.size] if per_sample_weights is not None else None
+    psw = None
+    if per_sample_weights is not None:
+        psw = per_sample_weights.data.reshape(-1)[:flat.size]
     if mode == "max":
         rows = np.where(keep[:, None], rows, -np.inf)
     else:
@@ -351,8 +353,8 @@ def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_head
             raise AssertionError(f"key's sequence and batch dims {tuple(key.shape[:2])} do not "
                                  f"match value's {tuple(value.shape[:2])}")
         b = in_proj_bias
-        bq, bk, bv = (None, None, None) if b is None else (b[:embed_dim], b[embed_dim:2 * embed_dim],
-                                                           b[2 * embed_dim:])
+        e = embed_dim
+        bq, bk, bv = (None, None, None) if b is None else (b[:e], b[e:2 * e], b[2 * e:])
         q, k, v = (linear(query, q_proj_weight, bq), linear(key, k_proj_weight, bk),
                    linear(value, v_proj_weight, bv))
     else:

@@ -8,7 +8,7 @@ __all__ = ["MNISTNet", "FashionCNN", "MLP", "mnist_cnn", "fashion_cnn", "mlp"]
 
 
 class MNISTNet(nn.Module):
-    """Conv(1,32,3)-ReLU-MaxPool 2-Conv(32,64,3)-ReLU-MaxPool 2-Linear(1600,128)-ReLU-Linear(128,10).
+    """Conv(1,32,3)-ReLU-MaxPool-Conv(32,64,3)-ReLU-MaxPool-Linear(1600,128)-ReLU-Linear(128,10).
 
     The seed's ``Net`` line for line (same attribute names, so the same state-dict keys
     ``conv1.weight`` ... ``fc2.bias``); 225,034 parameters. Input N×1×28×28, output logits.
