@@ -83,7 +83,8 @@ cuda = _Cuda("galton.cuda")
 
 
 _SUBMODULES = ("nn", "optim", "utils", "vision", "train", "metrics", "plot", "jit", "onnx",
-               "amp", "text", "hub", "serialization")
+               "amp", "text", "hub", "serialization", "metadata", "playground",
+               "regularization")
 
 
 def __getattr__(name):

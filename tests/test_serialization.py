@@ -255,11 +255,15 @@ def test_mode_follows_the_umask(tmp_path):
 # --- refusing files that are not checkpoints -------------------------------------------------
 def test_pytorch_zip_and_pickle_files_are_refused_with_the_path(tmp_path):
     path = tmp_path / "model.pt"
+    # a state dict in torch.save's zip format loads (restricted reader); a whole pickled
+    # module is refused, naming the path and the global it would have had to import
     torch.save({"w": torch.ones(2)}, path)
+    assert galton.load(path)["w"].tolist() == [1.0, 1.0]
+    torch.save(torch.nn.Linear(2, 2), path)
     with pytest.raises(CheckpointError) as err:
         galton.load(path)
     msg = str(err.value)
-    assert str(path) in msg and "PyTorch zip/pickle" in msg and "never unpickles" in msg
+    assert str(path) in msg and "torch.nn.modules.linear.Linear" in msg and "never unpickles" in msg
     torch.save({"w": torch.ones(2)}, path, _use_new_zipfile_serialization=False)
     with pytest.raises(CheckpointError, match="looks like a pickle file"):
         galton.load(path)

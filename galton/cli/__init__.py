@@ -12,12 +12,12 @@ import argparse
 import os
 import sys
 
-from . import data, evaluate, info, optim_playground, predict, serve, summary, train
+from . import convert, data, evaluate, info, optim_playground, predict, serve, summary, train
 from ._common import EXIT_INTERRUPTED, USER_ERRORS, debug, fail, one_line
 
 __all__ = ["main", "build_parser"]
 
-COMMANDS = (train, evaluate, predict, serve, summary, data, info, optim_playground)
+COMMANDS = (train, evaluate, predict, serve, summary, data, info, convert, optim_playground)
 
 EXAMPLES = """examples:
   galton train --model mnist_cnn --data mnist-sample --epochs 2 --optimizer sgd --lr 0.01 \\
@@ -27,6 +27,7 @@ EXAMPLES = """examples:
   galton serve runs/mnist_cnn        # web page to draw a digit on
   galton summary mnist_cnn --input-size 1 28 28
   galton data list
+  galton convert model.pth model.safetensors   # PyTorch weights in, never unpickled
   galton optim-playground --function rosenbrock --out paths.png
   galton info runs/mnist_cnn/model.safetensors
 

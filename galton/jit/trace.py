@@ -353,6 +353,8 @@ def trace(func, example_inputs=None, *, check_trace=True, strict=True, example_k
     The traced module runs like the model, ``.save(path)`` writes it (graph JSON and the
     weights in one safetensors file) and ``galton.jit.load(path)`` restores it without the
     model's Python class. See the module docstring for what a trace cannot capture.
+    ``example_inputs`` is a tensor or a tuple of tensors; ``check_trace`` and ``strict`` are
+    accepted for PyTorch compatibility (outputs may be tuples, lists or dicts of tensors).
 
     >>> traced = galton.jit.trace(model.eval(), galton.randn(1, 1, 28, 28))
     >>> traced.save("model.pt"); galton.jit.load("model.pt")(x)

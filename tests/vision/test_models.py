@@ -252,8 +252,8 @@ def test_weights_from_a_safetensors_file_written_by_torch(tmp_path):
 def test_torchvision_weight_names_explain_the_conversion(weights):
     with pytest.raises(ValueError, match="cannot be downloaded here") as info:
         models.resnet18(weights=weights)
-    assert "safetensors.torch.save_file" in str(info.value)
-    assert "torchvision.models.resnet18(weights='DEFAULT')" in str(info.value)
+    assert "torch.save(torchvision.models.resnet18(weights='DEFAULT').state_dict(), " \
+           "'resnet18.pth')" in str(info.value)
 
 
 def test_seed_models_have_no_pretrained_weights():
@@ -267,12 +267,24 @@ def test_pretrained_true_is_refused_with_the_conversion():
     assert n_params(models.resnet18(pretrained=False)) == COUNTS["resnet18"]
 
 
-def test_a_pickled_pth_file_is_refused(tmp_path):
+def test_weights_from_a_torch_save_state_dict(tmp_path):
+    # what the error message for torchvision's weights suggests: torch.save(state_dict)
+    twin = ref.build("alexnet", num_classes=10).eval()
+    path = tmp_path / "alexnet.pth"
+    torch.save(twin.state_dict(), path)
+    model = models.alexnet(num_classes=10, weights=str(path)).eval()
+    x = np.random.default_rng(6).standard_normal((1, 3, 64, 64)).astype("f4")
+    with galton.no_grad():
+        got = model(galton.tensor(x)).numpy()
+    np.testing.assert_allclose(got, twin(torch.tensor(x)).detach().numpy(), rtol=1e-3, atol=1e-4)
+
+
+def test_a_whole_pickled_model_is_refused(tmp_path):
     path = tmp_path / "model.pth"
-    torch.save(ref.build("lenet5").state_dict(), path)
-    with pytest.raises(ValueError, match="lenet5.*model.pth.*never unpickles") as info:
+    torch.save(ref.build("lenet5"), path)  # the model object, not its state dict
+    with pytest.raises(ValueError, match="lenet5.*model.pth.*refused") as info:
         models.lenet5(weights=str(path))
-    assert "safetensors.torch.save_file(torch.load(" in str(info.value)
+    assert "torch.save(model.state_dict(), 'model.pth')" in str(info.value)
 
 
 def test_missing_file_and_wrong_type():

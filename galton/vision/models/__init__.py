@@ -4,9 +4,10 @@ Fashion-MNIST MLP and CNN).
 
 Every constructor takes ``num_classes=`` and ``weights=``: None (random initialisation) or a
 path to a checkpoint that ``galton.load`` reads (``galton.save(model.state_dict(), path)``, a
-training-state checkpoint, or a safetensors file converted from torchvision's weights); a
-state dict is accepted too. Pretrained weights are never downloaded here; a weights enum string
-such as ``"IMAGENET1K_V1"`` gets an error that says how to convert them.
+training-state checkpoint, a safetensors file, or a state dict saved by ``torch.save`` -- so
+torchvision's pretrained weights, saved once where torchvision is installed, load here); a
+state dict is accepted too. Nothing is downloaded; a weights enum string such as
+``"IMAGENET1K_V1"`` gets an error that says how to get the file.
 
 >>> from galton.vision import models
 >>> model = models.get_model("lenet5")

@@ -1,9 +1,10 @@
-"""``weights=`` of every model constructor: a galton checkpoint (or state dict), never a download.
+"""``weights=`` of every model constructor: a checkpoint file (or state dict), never a download.
 
 torchvision's constructors take a weights enum (``ResNet18_Weights.IMAGENET1K_V1``, or the
-string ``"DEFAULT"``) and download the file. galton cannot reach those servers and never
-unpickles a ``.pth``, so it takes a path to a file ``galton.load`` reads (a galton checkpoint
-or any safetensors file) or a state dict, and says how to convert PyTorch's weights otherwise.
+string ``"DEFAULT"``) and download the file. galton cannot reach those servers, so it takes a
+path to a file ``galton.load`` reads: a galton checkpoint, a safetensors file, or a state dict
+saved by ``torch.save`` (read without unpickling code); and it says how to get such a file
+from torchvision otherwise.
 """
 import os
 from collections.abc import Mapping
@@ -20,18 +21,17 @@ def conversion_hint(builder):
     if not builder.startswith(_TORCHVISION):
         return (f"{builder} has no pretrained weights; train it and pass the file written by "
                 f"galton.save(model.state_dict(), path).")
-    return ("Pretrained weights cannot be downloaded here, and galton never unpickles a .pth "
-            "file (unpickling can run code). Convert them once where PyTorch and torchvision "
-            "are installed:\n"
-            "    import torchvision, safetensors.torch\n"
-            f"    m = torchvision.models.{builder}(weights='DEFAULT')\n"
-            f"    safetensors.torch.save_file(m.state_dict(), '{builder}.safetensors')\n"
-            f"then pass weights='{builder}.safetensors'.")
+    return ("Pretrained weights cannot be downloaded here. Save them once where PyTorch and "
+            "torchvision are installed:\n"
+            "    import torch, torchvision\n"
+            f"    torch.save(torchvision.models.{builder}(weights='DEFAULT').state_dict(), "
+            f"'{builder}.pth')\n"
+            f"then copy {builder}.pth here and pass weights='{builder}.pth' (galton reads a "
+            "state dict saved by torch.save without running code from it).")
 
 
-_PTH_HINT = ("To convert a PyTorch .pth state dict: python -c \"import torch, safetensors.torch; "
-             "safetensors.torch.save_file(torch.load('model.pth'), 'model.safetensors')\" and "
-             "pass weights='model.safetensors'.")
+_PTH_HINT = ("weights= needs a state dict: where PyTorch is installed, torch.save(model."
+             "state_dict(), 'model.pth') and pass weights='model.pth'.")
 
 
 def _state_dict_of(obj):
