@@ -8,9 +8,13 @@ has not improved for --patience epochs. Run 2 does the same with the images rand
 rotated (±10°) and shifted (crop 28 of a 2-pixel padding) on every pass: the gap between
 training and validation loss stays smaller, and the lowest validation loss comes later.
 
-Expect, on the full Fashion-MNIST: a lowest validation loss near 0.27-0.30 (about 89-90%
-validation accuracy) after roughly 8-15 epochs without augmentation, with the training loss
-well below it by the end; with augmentation the curves stay close for longer.
+Expect, on the full Fashion-MNIST (measured: seed 0, one CPU core): without augmentation the
+lowest validation loss is about 0.265 (90.4% validation, 89.9% test accuracy) near epoch 13,
+while the training loss keeps falling to 0.17 (gap +0.10); with augmentation the lowest
+validation loss is about 0.28 (89.6%, test 89.1%) near epoch 15 and the training loss stays
+*above* it: no overfitting. About 12 s per epoch without augmentation and 20 s with it (the
+augmentations run per image in PIL), some 10 minutes in all. A larger --patience (e.g. 6)
+lets the first run show the validation loss rising more clearly.
 
 Data: datasets.FashionMNIST(root, download=True), which finds Debian's dataset-fashion-mnist
 when it is installed (no network needed). --data mnist-sample trains on the MNIST digits
@@ -133,8 +137,7 @@ def run(args, augment):
         path = os.path.join(args.out, f'lenet5_{"augmented" if augment else "plain"}.png')
         training_curves(history, path=path, title=f'LeNet-5 on {args.data}, {title}')
         print(f'Curves: {path}')
-    return {'title': title, 'best': best, 'last': last, 'test_acc': test_acc,
-            'overfit': last['epoch'] > best['epoch']}
+    return {'title': title, 'best': best, 'last': last, 'test_acc': test_acc}
 
 
 def report(result):
@@ -144,12 +147,18 @@ def report(result):
           f'last epoch {last["epoch"]}: train loss {last["loss"]:.4f}, val loss '
           f'{last["val_loss"]:.4f} (gap {last["val_loss"] - last["loss"]:+.4f}); '
           f'test acc with the best epoch\'s weights {result["test_acc"]:.2f}%')
-    if result['overfit']:
-        print(f'  -> overfitting from epoch {best["epoch"]}: the validation loss rose while the '
-              'training loss kept falling')
-    else:
+    gap_best, gap_last = best['val_loss'] - best['loss'], last['val_loss'] - last['loss']
+    if last['epoch'] == best['epoch']:
         print('  -> the validation loss was still falling at the last epoch (no overfitting '
               'yet; allow more --epochs)')
+    elif gap_last > 0.02 and gap_last > gap_best:
+        # the training loss kept falling while the validation loss did not: memorising
+        print(f'  -> overfitting from epoch {best["epoch"]}: the validation loss stopped falling '
+              f'while the training loss kept falling (gap {gap_best:+.4f} -> {gap_last:+.4f})')
+    else:
+        print(f'  -> the validation loss stopped improving at epoch {best["epoch"]}, but the '
+              f'training loss is not below it (gap {gap_last:+.4f}): a plateau, not '
+              'overfitting')
 
 
 def main(argv=None):
