@@ -129,6 +129,14 @@ def expand(x, *sizes):
                        "ExpandBackward0")
 
 
+def view_as(x, other):
+    return view(x, other.shape)
+
+
+def reshape_as(x, other):
+    return reshape(x, other.shape)
+
+
 def expand_as(x, other):
     return expand(x, other.shape)
 
@@ -145,5 +153,5 @@ def clone(x, *, memory_format=None):
 
 
 TENSOR_METHODS = ["reshape", "view", "flatten", "unflatten", "transpose", "swapaxes=transpose",
-                  "t", "permute", "squeeze", "unsqueeze", "expand", "expand_as", "contiguous",
-                  "clone"]
+                  "t", "permute", "squeeze", "unsqueeze", "expand", "expand_as", "view_as",
+                  "reshape_as", "contiguous", "clone"]

@@ -56,10 +56,15 @@ def local_dataset_dirs(defaults=()):
 
 
 def find_local_copy(filename, md5=None, dirs=()):
-    """The first ``dir/filename`` among ``local_dataset_dirs(dirs)`` whose MD5 matches, or None."""
+    """The first ``dir/filename`` among ``local_dataset_dirs(dirs)`` whose MD5 matches, or None.
+
+    ``md5`` may be a tuple of accepted sums: a distribution may recompress the same content
+    (Debian's Fashion-MNIST files differ from the upstream .gz files byte for byte).
+    """
+    sums = md5 if isinstance(md5, (tuple, list)) else (md5,)
     for d in local_dataset_dirs(dirs):
         candidate = os.path.join(d, filename)
-        if check_integrity(candidate, md5):
+        if any(check_integrity(candidate, m) for m in sums):
             return candidate
     return None
 

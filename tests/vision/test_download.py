@@ -291,3 +291,13 @@ def test_extract_archive_refuses_paths_outside(tmp_path):
     (tmp_path / "a.tar.gz").write_bytes(archive)
     with pytest.raises(ValueError, match="outside"):
         extract_archive(tmp_path / "a.tar.gz", str(tmp_path / "out"), ["../evil.txt"])
+
+
+def test_local_copy_accepts_any_listed_sum(tmp_path, monkeypatch):
+    import hashlib
+    from galton.vision import download as dl
+    (tmp_path / "f.gz").write_bytes(b"recompressed by a distribution")
+    good = hashlib.md5(b"recompressed by a distribution").hexdigest()
+    monkeypatch.setenv("GALTON_DATASETS_PATH", str(tmp_path))
+    assert dl.find_local_copy("f.gz", "0" * 32, [str(tmp_path)]) is None
+    assert dl.find_local_copy("f.gz", ("0" * 32, good), [str(tmp_path)]) == str(tmp_path / "f.gz")

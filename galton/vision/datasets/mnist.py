@@ -48,6 +48,7 @@ class MNIST(VisionDataset):
     ]
     # directories on this machine that may already hold the .gz files (see download.py)
     local_dirs = []
+    local_md5s = {}  # other accepted sums of local copies, by file name
     classes = ["0 - zero", "1 - one", "2 - two", "3 - three", "4 - four",
                "5 - five", "6 - six", "7 - seven", "8 - eight", "9 - nine"]
 
@@ -111,7 +112,8 @@ class MNIST(VisionDataset):
             path = os.path.join(self.raw_folder, filename)
             if self._find(os.path.splitext(filename)[0]) or _dl.check_integrity(path, md5):
                 continue
-            local = _dl.find_local_copy(filename, md5, self.local_dirs)
+            local = _dl.find_local_copy(filename, (md5,) + self.local_md5s.get(filename, ()),
+                                        self.local_dirs)
             if local is not None:
                 _dl.copy_local(local, path)
                 continue
@@ -149,6 +151,13 @@ class FashionMNIST(MNIST):
         ("t10k-labels-idx1-ubyte.gz", "bb300cfdad3c16e7a12a480ee83cd310"),
     ]
     local_dirs = ["/usr/share/datasets/fashion-mnist"]
+    # Debian's dataset-fashion-mnist recompressed the same IDX content: its .gz sums
+    local_md5s = {
+        "train-images-idx3-ubyte.gz": ("cf8536b0aa1a6ac5fa3f23001093305c",),
+        "train-labels-idx1-ubyte.gz": ("10bea18fdb374794d4bb42e356e600c9",),
+        "t10k-images-idx3-ubyte.gz": ("f78720b4224f21cce2f2ccf2d7a94c9a",),
+        "t10k-labels-idx1-ubyte.gz": ("0d30e22e447f3c33dab9ed536400ac01",),
+    }
     classes = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt",
                "Sneaker", "Bag", "Ankle boot"]
 
