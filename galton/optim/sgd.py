@@ -34,6 +34,7 @@ class SGD(Optimizer):
                     "weight_decay": weight_decay, "nesterov": nesterov, "maximize": maximize,
                     "foreach": foreach, "differentiable": differentiable, "fused": fused}
         super().__init__(params, defaults)
+        self._scratch = {}  # per-parameter buffers for lr * grad (not state: not saved)
 
     def step(self, closure=None):
         """One update of every parameter that has a gradient; returns closure() if given."""
@@ -88,6 +89,13 @@ class SGD(Optimizer):
                 if owned:
                     g *= lr
                     p.data -= g
+                elif g.shape == p.data.shape and g.ndim:
+                    # lr * g into a scratch array kept per parameter: no allocation per step
+                    tmp = self._scratch.get(id(p))
+                    if tmp is None or tmp.shape != g.shape or tmp.dtype != g.dtype:
+                        tmp = self._scratch[id(p)] = backend.array_module(g).empty_like(g)
+                    backend.array_module(g).multiply(g, lr, out=tmp)
+                    p.data -= tmp
                 else:
                     p.data -= lr * g
                 p._version += 1
