@@ -1,9 +1,7 @@
 """Adadelta: step sizes from the ratio of running RMS of updates to running RMS of gradients."""
 from .. import backend
-from ..tensor import Tensor
-from .nadam import _check_eps
-from .optimizer import (Optimizer, _as_float, _check_lr, _check_nonneg,
-                        _check_not_differentiable, _step_tensor)
+from .optimizer import (Optimizer, _as_float, _check_eps, _check_lr, _check_nonneg,
+                        _check_not_differentiable, _count_step)
 
 __all__ = ["Adadelta"]
 
@@ -39,20 +37,10 @@ class Adadelta(Optimizer):
         for group in self.param_groups:
             lr = _as_float(group["lr"])
             rho, eps, wd = group["rho"], group["eps"], group["weight_decay"]
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                g = p.grad.data
+            for p, g, st in self._each_grad(group, "square_avg", "acc_delta"):
                 pd = p.data
                 xp = backend.array_module(pd)
-                st = self.state[p]
-                if not st:
-                    st["step"] = _step_tensor()
-                    st["square_avg"] = Tensor._wrap(xp.zeros_like(pd))
-                    st["acc_delta"] = Tensor._wrap(xp.zeros_like(pd))
-                st["step"].data += 1
-                if group["maximize"]:
-                    g = -g
+                _count_step(st)
                 if wd != 0:
                     g = g + wd * pd
                 v, u = st["square_avg"].data, st["acc_delta"].data

@@ -5,7 +5,7 @@ import numpy as np
 from .. import backend
 from ..tensor import Tensor
 from .adam import _lerp_
-from .optimizer import Optimizer, _as_float, _step_tensor
+from .optimizer import Optimizer, _as_float, _count_step, _step_tensor
 
 __all__ = ["Adafactor"]
 
@@ -52,14 +52,10 @@ class Adafactor(Optimizer):
             lr = _as_float(group["lr"])
             eps1, eps2 = group["eps"]
             d, wd, decay = group["d"], group["weight_decay"], group["beta2_decay"]
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                g = p.grad.data
+            for p, g, st in self._each_grad(group):
                 pd = p.data
                 xp = backend.array_module(pd)
-                st = self.state[p]
-                if not st:
+                if not st:  # shaped by the gradient: factored for matrices
                     st["step"] = _step_tensor()
                     if g.ndim > 1:
                         st["row_var"] = Tensor._wrap(xp.zeros(g.shape[:-1] + (1,), g.dtype))
@@ -67,12 +63,9 @@ class Adafactor(Optimizer):
                             xp.zeros(g.shape[:-2] + (1,) + g.shape[-1:], g.dtype))
                     else:
                         st["variance"] = Tensor._wrap(xp.zeros_like(g))
-                if group["maximize"]:
-                    g = -g
                 if eps1 is None:  # as torch: fixed by the first parameter of the group
                     eps1 = float(np.finfo(pd.dtype).eps)
-                st["step"].data += 1
-                t = float(st["step"].data)
+                t = _count_step(st)
                 w = t ** decay  # 1 - beta2_t
                 rho_t = min(lr, 1 / (t ** 0.5))
                 alpha = max(eps2, float(xp.sqrt((pd * pd).sum())) / (pd.size ** 0.5)) * rho_t

@@ -1,8 +1,8 @@
 """Adagrad: per-coordinate step sizes shrinking with the sum of all past squared gradients."""
 from .. import backend
 from ..tensor import Tensor
-from .optimizer import (Optimizer, _as_float, _check_lr, _check_nonneg,
-                        _check_not_differentiable, _step_tensor)
+from .optimizer import (Optimizer, _as_float, _check_eps, _check_lr, _check_nonneg,
+                        _check_not_differentiable, _count_step, _step_tensor)
 
 __all__ = ["Adagrad"]
 
@@ -24,8 +24,7 @@ class Adagrad(Optimizer):
         _check_nonneg("lr_decay", lr_decay)
         _check_nonneg("weight_decay", weight_decay)
         _check_nonneg("initial_accumulator_value", initial_accumulator_value)
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
+        _check_eps(eps)
         _check_not_differentiable(differentiable)
         defaults = {"lr": lr, "lr_decay": lr_decay, "eps": eps, "weight_decay": weight_decay,
                     "initial_accumulator_value": initial_accumulator_value,
@@ -47,28 +46,17 @@ class Adagrad(Optimizer):
     def step(self, closure=None):
         """One Adagrad update of every parameter that has a gradient."""
         loss = None if closure is None else self._closure_loss(closure)
-        state = self.state
         for group in self.param_groups:
             lr = _as_float(group["lr"])
             lr_decay = group["lr_decay"]
             eps = group["eps"]
             wd = group["weight_decay"]
-            maximize = group["maximize"]
-            for p in group["params"]:
-                gt = p.grad
-                if gt is None:
-                    continue
-                g = gt.data
+            for p, g, st in self._each_grad(group):
                 pd = p.data
                 xp = backend.array_module(pd)
-                st = state[p]
                 if not st:  # a parameter of a group added after construction
                     st = self._init_state(p, group)
-                step_arr = st["step"].data
-                step_arr += 1
-                t = float(step_arr)
-                if maximize:
-                    g = -g
+                t = _count_step(st)
                 if wd != 0:
                     g = g + wd * pd
                 clr = lr / (1 + (t - 1) * lr_decay)

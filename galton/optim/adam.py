@@ -1,8 +1,7 @@
 """Adam and AdamW: adaptive moments with bias correction (L2 or decoupled weight decay)."""
 from .. import backend
-from ..tensor import Tensor
-from .optimizer import (Optimizer, _as_float, _check_lr, _check_not_differentiable,
-                        _step_tensor)
+from .optimizer import (Optimizer, _as_float, _check_betas, _check_eps, _check_lr,
+                        _check_not_differentiable, _count_step)
 
 __all__ = ["Adam", "AdamW"]
 
@@ -34,12 +33,8 @@ class Adam(Optimizer):
                  amsgrad=False, *, foreach=None, maximize=False, capturable=False,
                  differentiable=False, fused=None, decoupled_weight_decay=False):
         _check_lr(lr)
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
-        if not 0.0 <= betas[0] < 1.0:
-            raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
-        if not 0.0 <= betas[1] < 1.0:
-            raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
+        _check_eps(eps)
+        _check_betas(betas)
         if not 0.0 <= weight_decay:
             raise ValueError(f"Invalid weight_decay value: {weight_decay}")
         _check_not_differentiable(differentiable)
@@ -54,36 +49,20 @@ class Adam(Optimizer):
     def step(self, closure=None):
         """One Adam update of every parameter that has a gradient; returns closure() if given."""
         loss = None if closure is None else self._closure_loss(closure)
-        state = self.state
         for group in self.param_groups:
             lr = _as_float(group["lr"])
             beta1, beta2 = group["betas"]
             eps = group["eps"]
             wd = group["weight_decay"]
             amsgrad = group["amsgrad"]
-            maximize = group["maximize"]
             decoupled = group["decoupled_weight_decay"]
             w1 = 1 - beta1
             w2 = 1 - beta2
-            for p in group["params"]:
-                gt = p.grad
-                if gt is None:
-                    continue
-                g = gt.data
+            buffers = ("exp_avg", "exp_avg_sq") + (("max_exp_avg_sq",) if amsgrad else ())
+            for p, g, st in self._each_grad(group, *buffers):
                 pd = p.data
                 xp = backend.array_module(pd)
-                st = state[p]
-                if not st:
-                    st["step"] = _step_tensor()
-                    st["exp_avg"] = Tensor._wrap(xp.zeros_like(pd))
-                    st["exp_avg_sq"] = Tensor._wrap(xp.zeros_like(pd))
-                    if amsgrad:
-                        st["max_exp_avg_sq"] = Tensor._wrap(xp.zeros_like(pd))
-                if maximize:
-                    g = -g
-                step_arr = st["step"].data
-                step_arr += 1
-                t = float(step_arr)
+                t = _count_step(st)
                 if wd != 0:
                     if decoupled:
                         pd *= 1 - lr * wd

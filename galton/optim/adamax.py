@@ -1,10 +1,8 @@
 """Adamax: Adam with the infinity norm of past gradients in place of their RMS."""
 from .. import backend
-from ..tensor import Tensor
 from .adam import _lerp_
-from .nadam import _check_betas, _check_eps
-from .optimizer import (Optimizer, _as_float, _check_lr,
-                        _check_nonneg, _check_not_differentiable, _step_tensor)
+from .optimizer import (Optimizer, _as_float, _check_betas, _check_eps, _check_lr,
+                        _check_nonneg, _check_not_differentiable, _count_step)
 
 __all__ = ["Adamax"]
 
@@ -38,21 +36,10 @@ class Adamax(Optimizer):
             lr = _as_float(group["lr"])
             beta1, beta2 = group["betas"]
             eps, wd = group["eps"], group["weight_decay"]
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                g = p.grad.data
+            for p, g, st in self._each_grad(group, "exp_avg", "exp_inf"):
                 pd = p.data
                 xp = backend.array_module(pd)
-                st = self.state[p]
-                if not st:
-                    st["step"] = _step_tensor()
-                    st["exp_avg"] = Tensor._wrap(xp.zeros_like(pd))
-                    st["exp_inf"] = Tensor._wrap(xp.zeros_like(pd))
-                if group["maximize"]:
-                    g = -g
-                st["step"].data += 1
-                t = float(st["step"].data)
+                t = _count_step(st)
                 if wd != 0:
                     g = g + wd * pd
                 m, u = st["exp_avg"].data, st["exp_inf"].data

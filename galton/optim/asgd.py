@@ -1,8 +1,7 @@
 """ASGD: SGD with a decaying step and a running (Polyak) average of the iterates in ``ax``."""
 from .. import backend
-from ..tensor import Tensor
 from .optimizer import (Optimizer, _as_float, _check_lr, _check_nonneg,
-                        _check_not_differentiable, _scalar_dtype, _step_tensor)
+                        _check_not_differentiable, _count_step, _scalar_dtype)
 
 __all__ = ["ASGD"]
 
@@ -39,22 +38,10 @@ class ASGD(Optimizer):
             lambd, alpha, t0 = group["lambd"], group["alpha"], group["t0"]
             wd = group["weight_decay"]
             sdt = _scalar_dtype()
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                g = p.grad.data
+            for p, g, st in self._each_grad(group, "ax", eta=lr, mu=1.0):
                 pd = p.data
                 xp = backend.array_module(pd)
-                st = self.state[p]
-                if not st:
-                    st["step"] = _step_tensor()
-                    st["eta"] = _step_tensor(lr)
-                    st["mu"] = _step_tensor(1.0)
-                    st["ax"] = Tensor._wrap(xp.zeros_like(pd))
-                if group["maximize"]:
-                    g = -g
-                st["step"].data += 1
-                t = float(st["step"].data)
+                t = _count_step(st)
                 if wd != 0:
                     g = g + wd * pd
                 eta = float(st["eta"].data)

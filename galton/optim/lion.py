@@ -2,8 +2,7 @@
 Discovery of Optimization Algorithms"). torch has no Lion; this is the paper's Algorithm 2."""
 from .. import backend
 from ..tensor import Tensor
-from .nadam import _check_betas
-from .optimizer import (Optimizer, _as_float, _check_lr, _check_nonneg,
+from .optimizer import (Optimizer, _as_float, _check_betas, _check_lr, _check_nonneg,
                         _check_not_differentiable)
 
 __all__ = ["Lion"]
@@ -41,17 +40,11 @@ class Lion(Optimizer):
             lr = _as_float(group["lr"])
             beta1, beta2 = group["betas"]
             wd = group["weight_decay"]
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                g = p.grad.data
+            for p, g, st in self._each_grad(group):
                 pd = p.data
                 xp = backend.array_module(pd)
-                st = self.state[p]
-                if not st:
+                if not st:  # no step count: Lion has no bias correction
                     st["exp_avg"] = Tensor._wrap(xp.zeros_like(pd))
-                if group["maximize"]:
-                    g = -g
                 m = st["exp_avg"].data
                 if wd != 0:
                     pd *= 1 - lr * wd

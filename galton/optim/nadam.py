@@ -1,24 +1,10 @@
 """NAdam: Adam with Nesterov momentum (Dozat, 2016), with the momentum-decay schedule."""
 from .. import backend
-from ..tensor import Tensor
 from .adam import _lerp_
-from .optimizer import (Optimizer, _as_float, _check_lr, _check_nonneg,
-                        _check_not_differentiable, _step_tensor)
+from .optimizer import (Optimizer, _as_float, _check_betas, _check_eps, _check_lr,
+                        _check_nonneg, _check_not_differentiable, _count_step)
 
 __all__ = ["NAdam"]
-
-
-def _check_eps(eps):
-    if not 0.0 <= eps:
-        raise ValueError(f"Invalid epsilon value: {eps}")
-
-
-def _check_betas(betas):
-    """torch's checks (and messages) of an Adam-family ``betas`` pair."""
-    if not 0.0 <= betas[0] < 1.0:
-        raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
-    if not 0.0 <= betas[1] < 1.0:
-        raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
 
 
 class NAdam(Optimizer):
@@ -61,22 +47,10 @@ class NAdam(Optimizer):
             beta1, beta2 = group["betas"]
             eps, wd = group["eps"], group["weight_decay"]
             psi = group["momentum_decay"]
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                g = p.grad.data
+            for p, g, st in self._each_grad(group, "exp_avg", "exp_avg_sq", mu_product=1.0):
                 pd = p.data
                 xp = backend.array_module(pd)
-                st = self.state[p]
-                if not st:
-                    st["step"] = _step_tensor()
-                    st["mu_product"] = _step_tensor(1.0)
-                    st["exp_avg"] = Tensor._wrap(xp.zeros_like(pd))
-                    st["exp_avg_sq"] = Tensor._wrap(xp.zeros_like(pd))
-                if group["maximize"]:
-                    g = -g
-                st["step"].data += 1
-                t = float(st["step"].data)
+                t = _count_step(st)
                 bias_correction2 = 1 - beta2 ** t
                 if wd != 0:
                     if group["decoupled_weight_decay"]:

@@ -47,6 +47,29 @@ def _step_tensor(value=0.0):
     return Tensor._wrap(np.array(float(value), dtype=_scalar_dtype()))
 
 
+def _init_buffers(st, pd, *names, **scalars):
+    """Fill a fresh state dict in torch's layout: ``step`` (a 0-d tensor at 0), then each of
+    ``scalars`` as a 0-d tensor of step's dtype, then a zero buffer shaped like ``pd`` per
+    name, in that order (the order of the keys in a saved state)."""
+    from .. import backend
+    st["step"] = _step_tensor()
+    for name, value in scalars.items():
+        st[name] = _step_tensor(value)
+    if names:
+        xp = backend.array_module(pd)
+        for name in names:
+            st[name] = Tensor._wrap(xp.zeros_like(pd))
+    return st
+
+
+def _count_step(st):
+    """Add one to ``st["step"]`` in place (in its own dtype, as torch) and return the new
+    step count as a float."""
+    step_arr = st["step"].data
+    step_arr += 1
+    return float(step_arr)
+
+
 def _clone(value):
     """A deep copy of a state-dict value; galton tensors are copied, not pickled."""
     if isinstance(value, Tensor):
@@ -186,6 +209,28 @@ class Optimizer:
         """Update the parameters once from their ``.grad``; subclasses implement it."""
         raise NotImplementedError
 
+    def _each_grad(self, group, *buffers, **scalars):
+        """Yield ``(p, g, st)`` for each parameter of ``group`` that has a gradient: ``g`` is
+        its gradient array (negated when the group maximizes), ``st`` its state dict.
+
+        With ``buffers`` or ``scalars``, an empty state is first filled by ``_init_buffers``
+        with them. A generator, so the caller's loop costs one resume per parameter.
+        """
+        state = self.state
+        maximize = group["maximize"]
+        init = bool(buffers or scalars)
+        for p in group["params"]:
+            gt = p.grad
+            if gt is None:
+                continue
+            st = state[p]
+            if init and not st:
+                _init_buffers(st, p.data, *buffers, **scalars)
+            g = gt.data
+            if maximize:
+                g = -g  # a new array: the user's .grad is never changed
+            yield p, g, st
+
     def _closure_loss(self, closure):
         if closure is None:
             return None
@@ -261,6 +306,19 @@ def _check_lr(lr):
         raise ValueError("Tensor lr must be 1-element")
     if not 0.0 <= lr:  # written so that NaN fails too
         raise ValueError(f"Invalid learning rate: {lr}")
+
+
+def _check_eps(eps):
+    if not 0.0 <= eps:
+        raise ValueError(f"Invalid epsilon value: {eps}")
+
+
+def _check_betas(betas):
+    """torch's checks (and messages) of an Adam-family ``betas`` pair."""
+    if not 0.0 <= betas[0] < 1.0:
+        raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
+    if not 0.0 <= betas[1] < 1.0:
+        raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
 
 
 def _check_nonneg(name, value):

@@ -1,9 +1,8 @@
 """RMSprop: divide the gradient by a running root-mean-square of its recent magnitudes."""
 from .. import backend
-from ..tensor import Tensor
 from .adam import _lerp_
-from .optimizer import (Optimizer, _as_float, _check_lr, _check_nonneg,
-                        _check_not_differentiable, _step_tensor)
+from .optimizer import (Optimizer, _as_float, _check_eps, _check_lr, _check_nonneg,
+                        _check_not_differentiable, _count_step)
 
 __all__ = ["RMSprop"]
 
@@ -25,8 +24,7 @@ class RMSprop(Optimizer):
                  centered=False, capturable=False, foreach=None, maximize=False,
                  differentiable=False):
         _check_lr(lr)
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
+        _check_eps(eps)
         _check_nonneg("momentum", momentum)
         _check_nonneg("weight_decay", weight_decay)
         _check_nonneg("alpha", alpha)
@@ -40,7 +38,6 @@ class RMSprop(Optimizer):
     def step(self, closure=None):
         """One RMSprop update of every parameter that has a gradient."""
         loss = None if closure is None else self._closure_loss(closure)
-        state = self.state
         for group in self.param_groups:
             lr = _as_float(group["lr"])
             alpha = group["alpha"]
@@ -48,27 +45,13 @@ class RMSprop(Optimizer):
             wd = group["weight_decay"]
             momentum = group["momentum"]
             centered = group["centered"]
-            maximize = group["maximize"]
             w = 1 - alpha
-            for p in group["params"]:
-                gt = p.grad
-                if gt is None:
-                    continue
-                g = gt.data
+            buffers = (("square_avg",) + (("momentum_buffer",) if momentum > 0 else ())
+                       + (("grad_avg",) if centered else ()))
+            for p, g, st in self._each_grad(group, *buffers):
                 pd = p.data
                 xp = backend.array_module(pd)
-                st = state[p]
-                if not st:
-                    st["step"] = _step_tensor()
-                    st["square_avg"] = Tensor._wrap(xp.zeros_like(pd))
-                    if momentum > 0:
-                        st["momentum_buffer"] = Tensor._wrap(xp.zeros_like(pd))
-                    if centered:
-                        st["grad_avg"] = Tensor._wrap(xp.zeros_like(pd))
-                if maximize:
-                    g = -g
-                step_arr = st["step"].data
-                step_arr += 1
+                _count_step(st)
                 if wd != 0:
                     g = g + wd * pd
                 sq = st["square_avg"].data

@@ -233,3 +233,23 @@ def test_image_folder_errors(tmp_path):
 def test_vision_dataset_transform_arguments():
     with pytest.raises(ValueError, match="Only transforms or transform/target_transform"):
         datasets.VisionDataset("x", transforms=lambda a, b: (a, b), transform=lambda a: a)
+
+
+def test_batched_items_equal_item_by_item():
+    from galton.vision import datasets, transforms
+    tf = transforms.Compose([transforms.ToTensor(), transforms.Normalize((0.5,), (0.5,))])
+    ds = datasets.MNISTSample(train=False, transform=tf)
+    idx = [5, 0, 1999, 17]
+    batch = ds.__getitems__(idx)
+    for (x, y), i in zip(batch, idx):
+        x1, y1 = ds[i]
+        assert y == y1 and tuple(x.shape) == (1, 28, 28)
+        assert np.array_equal(x.numpy(), x1.numpy())
+    # anything else than ToTensor/Normalize goes item by item through PIL
+    flip = datasets.MNISTSample(train=False, transform=transforms.Compose(
+        [transforms.RandomHorizontalFlip(1.0), transforms.ToTensor()]))
+    assert np.array_equal(flip.__getitems__([3])[0][0].numpy(), flip[3][0].numpy())
+    loader = galton.utils.data.DataLoader(ds, batch_size=64)
+    xb, yb = next(iter(loader))
+    assert tuple(xb.shape) == (64, 1, 28, 28) and yb.dtype == galton.int64
+    assert np.array_equal(xb[3].numpy(), ds[3][0].numpy())

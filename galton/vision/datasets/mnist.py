@@ -130,11 +130,45 @@ class MNIST(VisionDataset):
             target = self.target_transform(target)
         return img, target
 
+    def __getitems__(self, indices):
+        """A whole batch of items (the DataLoader asks for this when it exists).
+
+        When the transform is only ToTensor, optionally followed by Normalize, the batch is
+        converted in one pass over a (B, 1, H, W) array instead of one PIL image per item: the
+        same float32 operations, so the same values, without the per-image work.
+        """
+        steps = _tensor_only_steps(self.transform)
+        if steps is None or self.target_transform is not None:
+            return [self[i] for i in indices]
+        from ..transforms import functional as TF
+        idx = np.asarray(indices, dtype=np.int64)
+        images = np.asarray(as_array(self.data)[idx], dtype=np.uint8)
+        batch = TF.to_tensor(images.transpose(1, 2, 0))  # (B, H, W) as H x W x B: B "channels"
+        batch = Tensor._wrap(batch.data[:, None])          # -> (B, 1, H, W)
+        for t in steps:
+            batch = t(batch)
+        targets = as_array(self.targets)[idx]
+        return [(Tensor._wrap(batch.data[k]), int(targets[k])) for k in range(len(idx))]
+
     def __len__(self):
         return len(as_array(self.data))
 
     def extra_repr(self):
         return f"Split: {'Train' if self.train is True else 'Test'}"
+
+
+def _tensor_only_steps(transform):
+    """The Normalize steps after a leading ToTensor, or None when the transform is anything
+    else (then items go through PIL one by one, as torchvision does)."""
+    from ..transforms import Compose, Normalize, ToTensor
+    if isinstance(transform, ToTensor):
+        return []
+    if not isinstance(transform, Compose) or not transform.transforms:
+        return None
+    first, rest = transform.transforms[0], transform.transforms[1:]
+    if type(first) is not ToTensor or any(type(t) is not Normalize for t in rest):
+        return None
+    return list(rest)
 
 
 class FashionMNIST(MNIST):
