@@ -15,7 +15,8 @@ from .autograd import (enable_grad, inference_mode, is_grad_enabled, no_grad,
                        set_grad_enabled)
 from .backend import device
 from .amp.autocast_mode import autocast
-from .summary import summary  # the function shadows its module's name, as intended
+from .summary import summary
+from .threads import get_num_threads, set_num_threads  # the function shadows its module's name, as intended
 from . import dtypes as _dtypes
 if hasattr(_dtypes, "bfloat16"):
     bfloat16 = _dtypes.bfloat16
@@ -50,14 +51,6 @@ def numel(x):
 
 def is_floating_point(x):
     return x.is_floating_point()
-
-
-def get_num_threads():
-    return 1
-
-
-def set_num_threads(n):
-    """Accepted for compatibility; set OMP_NUM_THREADS before start-up to limit BLAS threads."""
 
 
 class _Cuda(_types.ModuleType):
