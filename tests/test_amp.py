@@ -251,3 +251,15 @@ def test_autocast_bfloat16_linear_rounds_like_torch():
     np.testing.assert_allclose(y.data.astype("float32"), ty.float().detach().numpy(),
                                rtol=8e-3, atol=1e-2)
     np.testing.assert_allclose(w.grad.numpy(), tw.grad.numpy(), rtol=3e-2, atol=3e-2)
+
+
+def test_autocast_runs_a_module_model_with_float16_activations_between_layers():
+    # nn.Linear gets a float16 input from the previous layer inside autocast, as in PyTorch
+    model = galton.nn.Sequential(galton.nn.Linear(4, 3), galton.nn.ReLU(), galton.nn.Linear(3, 2))
+    x = galton.randn(5, 4)
+    with galton.autocast("cpu", dtype=galton.float16):
+        out = model(x)
+        loss = galton.nn.functional.cross_entropy(out, galton.tensor([0, 1, 0, 1, 1]))
+    assert out.dtype == galton.float16 and loss.dtype == galton.float32
+    loss.backward()
+    assert model[0].weight.grad.dtype == galton.float32

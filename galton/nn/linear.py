@@ -3,6 +3,7 @@ import math
 
 from .. import backend
 from ..creation import empty
+from ..amp import autocast_mode as _autocast
 from ..ops.linalg import linear
 from ..tensor import make_result
 from . import init
@@ -61,7 +62,7 @@ class Linear(Module):
         if not shape or shape[-1] != self.in_features:
             raise RuntimeError(f"Linear({self.in_features} -> {self.out_features}) got input of "
                                f"shape {tuple(shape)}: last dimension must be {self.in_features}")
-        if input.data.dtype != self.weight.data.dtype:
+        if input.data.dtype != self.weight.data.dtype and not _autocast.state.enabled:
             # PyTorch refuses to mix dtypes here; silently promoting would hide a float64 model
             raise RuntimeError(
                 f"Linear({self.in_features} -> {self.out_features}): mat1 and mat2 must have the "
