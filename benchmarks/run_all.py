@@ -72,7 +72,8 @@ def main():
              f"Measured {datetime.date.today()} on {cpu_name()} ({os.cpu_count()} cores), "
              f"NumPy {np_v}, PyTorch {torch_v} (2 threads), galton {galton_v}. "
              "Each framework runs in its own process, alternating; times are the minimum over "
-             "repetitions (median in brackets).", "",
+             "repetitions (median in brackets). Where the time goes and what would close each "
+             "gap: [PROFILE.md](PROFILE.md).", "",
              "| workload | galton s | PyTorch s | ratio | target | peak MB galton / PyTorch | notes |",
              "|---|---|---|---|---|---|---|"]
     for r in rows:
