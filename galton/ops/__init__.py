@@ -6,7 +6,7 @@ Each module lists in ``TENSOR_METHODS`` the functions that are also Tensor metho
 import importlib
 
 MODULES = ["arithmetic", "pointwise", "reduction", "linalg", "shape", "indexing", "inplace",
-           "conversion", "index_ops", "joining", "activation"]
+           "conversion", "index_ops", "joining", "activation", "conv", "pooling", "normalization"]
 
 _loaded = []
 for _name in MODULES:
