@@ -12,6 +12,8 @@ EXAMPLES = [
     "galton train --resume runs/mnist_cnn/last.safetensors --epochs 4   "
     "# continue to 4 epochs in all",
     "galton train --model mlp --data xor --optimizer adam --lr 0.01 --epochs 20 --no-progress",
+    "galton train --model mnist_cnn --data mnist-sample --tensorboard   "
+    "# then: tensorboard --logdir runs/mnist_cnn/tensorboard",
 ]
 
 
@@ -57,6 +59,9 @@ def add_parser(sub):
     p.add_argument("--resume", metavar="CHECKPOINT", help="continue a run from a training "
                    "checkpoint (or a run folder's last.safetensors); its settings are used "
                    "unless given again")
+    p.add_argument("--tensorboard", nargs="?", const=True, metavar="DIR",
+                   help="also log each epoch's loss/train, loss/val, accuracy, lr to "
+                   "TensorBoard event files in DIR (default: RUN/tensorboard)")
     p.add_argument("--out", help="the run folder (default runs/MODEL, or the checkpoint's "
                    "folder with --resume)")
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
@@ -65,7 +70,7 @@ def add_parser(sub):
 
 KEYS = ["model", "data", "data_root", "epochs", "batch_size", "optimizer", "lr", "momentum",
         "weight_decay", "scheduler", "step_size", "gamma", "early_stopping", "val_split",
-        "limit", "seed", "image_size", "grad_clip"]
+        "limit", "seed", "image_size", "grad_clip", "tensorboard"]
 
 
 def _default_out(model):
@@ -120,4 +125,7 @@ def run(args):
         f"{result['data'].name} test samples")
     out(f"Run folder: {result['folder']} (model.safetensors, metrics.json, history.csv, "
         "training_curves.png, predictions.png, confusion_matrix.png)")
+    if result.get("tensorboard"):
+        out(f"TensorBoard logs: {result['tensorboard']} (view with: tensorboard --logdir "
+            f"{result['tensorboard']})")
     return 0

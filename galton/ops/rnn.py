@@ -17,9 +17,51 @@ the active rows are a prefix (as PyTorch's PackedSequence guarantees). Inactive 
 their state, so the final state of each sequence is the one after its last step, and the
 reverse direction starts each sequence from h0 at its own last element.
 """
+import sys
+from collections import OrderedDict
+
 import numpy as np
 
 from ._util import Tensor, make_result
+
+# Work arrays of the LSTM kernel are recycled. A fresh multi-megabyte array is mmap'ed by the
+# allocator and every one of its pages faults on first touch; on the benchmark machine that
+# was half the run time of a 50-step LSTM. An array in the pool is free again when nothing but
+# the pool refers to it (the autograd graph that saved it, or any view of it, holds a
+# reference), so no explicit release is needed and an array still in use is never handed out.
+_POOL = OrderedDict()        # (shape, dtype) -> arrays, least recently used key first
+_POOL_PER_KEY = 4
+_POOL_MAX_BYTES = 256 << 20
+_POOL_MIN_BYTES = 64 << 10   # smaller arrays come from malloc's free lists cheaply anyway
+_pool_bytes = 0
+
+
+def _buffer(shape, dtype, zero=False):
+    """An uninitialised (or zeroed) array of this shape, reused from the pool when one is
+    free."""
+    global _pool_bytes
+    dtype = np.dtype(dtype)
+    nbytes = int(np.prod(shape)) * dtype.itemsize
+    if nbytes < _POOL_MIN_BYTES:
+        return (np.zeros if zero else np.empty)(shape, dtype)
+    key = (tuple(shape), dtype)
+    arrays = _POOL.get(key)
+    if arrays is None:
+        arrays = _POOL[key] = []
+    _POOL.move_to_end(key)
+    for a in arrays:
+        if sys.getrefcount(a) == 3:  # the list, the loop variable, getrefcount's argument
+            if zero:
+                a.fill(0)
+            return a
+    a = (np.zeros if zero else np.empty)(shape, dtype)
+    if len(arrays) < _POOL_PER_KEY:
+        arrays.append(a)
+        _pool_bytes += nbytes
+        while _pool_bytes > _POOL_MAX_BYTES and len(_POOL) > 1:  # drop the oldest shapes
+            old_key, old = _POOL.popitem(last=False)
+            _pool_bytes -= len(old) * int(np.prod(old_key[0])) * old_key[1].itemsize
+    return a
 
 
 def _sigmoid_(a):
@@ -45,7 +87,7 @@ def _outputs(flat, shapes, inputs, backward, name):
             outs.append(Tensor._wrap(view))
         else:
             def piece_backward(g, lo=off, hi=off + n):
-                full = np.zeros(flat.size, flat.dtype)
+                full = _buffer(flat.shape, flat.dtype, zero=True)
                 full[lo:hi] = g.reshape(-1)
                 return (full,)
             outs.append(make_result(view, (main,), piece_backward, name))
@@ -146,103 +188,163 @@ def lstm_sequence(x, h0, c0, w_ih, w_hh, b_ih=None, b_hh=None, w_hr=None, revers
 
     x: (T, B, I); h0: (B, P); c0: (B, H), P = proj_size or H.
     Returns (output (T, B, P), h_n (B, P), c_n (B, H)).
+
+    The loop is bound by per-call NumPy overhead (a step is ~10 calls on 32 x 512 blocks), so
+    the kernel is laid out to make every call cheap and few:
+
+    * Everything is transposed: a step's gates are a (4H, B) array, its states (H, B), so each
+      gate is a contiguous block of rows (NumPy's SIMD loops need contiguous operands; a strided
+      column slice of a (B, 4H) array is 3-5x slower) and the GEMM is ``W_hh @ h``.
+    * Gate rows are reordered o, i, f, g: the sigmoid gates are one block (o, i, f) and the
+      three gradients that ``dc`` multiplies are one block (i, f, g).
+    * sigmoid(z) = 0.5 * tanh(z / 2) + 0.5, and the rows of the sigmoid gates' weights and
+      biases are pre-halved (exact: a power of two), so one tanh covers all four gates.
+    * Steps run in processing order k (time reversed for ``reverse``), and each step writes its
+      state straight into the history arrays (``Hs[k + 1]``, ``Cs[k + 1]``) that the next step
+      and the backward read, so no per-step copies are made.
     """
     X, Wih, Whh = x.data, w_ih.data, w_hh.data
     T, B, I = X.shape
     H = Whh.shape[0] // 4
     P = Whh.shape[1]
+    H3 = 3 * H
     dt = X.dtype
-    perm = np.r_[0:2 * H, 3 * H:4 * H, 2 * H:3 * H]  # i, f, g, o -> i, f, o, g
+    perm = np.r_[3 * H:4 * H, 0:2 * H, 2 * H:3 * H]  # i, f, g, o -> o, i, f, g
+    half = np.ones((4 * H, 1), dt)
+    half[:H3] = 0.5
     Wih_p, Whh_p = Wih[perm], Whh[perm]
-    X2 = X.reshape(T * B, I)
-    G = (X2 @ Wih_p.T).reshape(T, B, 4 * H)  # pre-activations, then gates in place
+    Whh_s = Whh_p * half
+    Xk = X[::-1] if reverse else X                    # time in processing order
+    bs = None if batch_sizes is None else np.asarray(batch_sizes)[::-1 if reverse else 1]
+    packed = bs is not None
+    # input projections of every step in one GEMM, as (T, 4H, B); packed: zeros, so the
+    # padding, never computed, stays finite
+    G = _buffer((T, 4 * H, B), dt, zero=packed)
+    np.matmul(Wih_p * half, Xk.transpose(0, 2, 1), out=G)
     bi, bh = _biases(b_ih, b_hh, dt)
-    if bi is not None:
-        G += bi[perm]
-    if bh is not None:
-        G += bh[perm]
-    packed = batch_sizes is not None
-    alloc = np.zeros if packed else np.empty
-    flat = alloc(T * B * P + B * P + B * H, dt)
-    out = flat[:T * B * P].reshape(T, B, P)
-    Hprev, Cprev, TC = np.empty((T, B, P), dt), np.empty((T, B, H), dt), alloc((T, B, H), dt)
+    if bi is not None or bh is not None:
+        bias = (bi if bi is not None else 0) + (bh if bh is not None else 0)
+        G += (bias[perm, None] * half).astype(dt, copy=False)
     proj = w_hr is not None
     Whr = w_hr.data if proj else None
-    R = alloc((T, B, H), dt) if proj else None
-    h = h0.data.astype(dt, copy=True)
-    c = c0.data.astype(dt, copy=True)
-    WhhT = Whh_p.T
-    WhrT = Whr.T if proj else None
-    H3 = 3 * H
-    for t in _steps(T, reverse):
-        b = _active(batch_sizes, t, B)
-        Hprev[t] = h
-        Cprev[t] = c
-        if b == B:
-            gt, hb, cb, tc = G[t], h, c, TC[t]
-        else:
-            gt, hb, cb, tc = G[t, :b], h[:b], c[:b], TC[t, :b]
-        gt += hb @ WhhT
-        _sigmoid_(gt[:, :H3])
-        np.tanh(gt[:, H3:], out=gt[:, H3:])
-        cb *= gt[:, H:2 * H]
-        cb += gt[:, :H] * gt[:, H3:]
-        np.tanh(cb, out=tc)
+    Hs = _buffer((T + 1, P, B), dt)                   # Hs[k]: h before step k
+    Cs = _buffer((T + 1, H, B), dt)
+    Hs[0] = h0.data.T
+    Cs[0] = c0.data.T
+    TC = _buffer((T, H, B), dt, zero=packed)          # tanh(c) of each step
+    R = _buffer((T, H, B), dt, zero=packed) if proj else None       # o * tanh(c) before the projection
+    S, O, Ig, F, Gg = G[:, :H3], G[:, :H], G[:, H:2 * H], G[:, 2 * H:H3], G[:, H3:]
+    tmp = np.empty((4 * H, B), dt)
+    ig = np.empty((H, B), dt)
+    for k in range(T):
+        b = B if bs is None else int(bs[k])
+        gk, sk, ok, ik, fk, gg = G[k], S[k], O[k], Ig[k], F[k], Gg[k]
+        hp, cp, cn, tc, hn = Hs[k], Cs[k], Cs[k + 1], TC[k], Hs[k + 1]
+        rk = R[k] if proj else hn
+        if b != B:   # packed: only the first b columns run; the others keep their state
+            cn[:, b:] = cp[:, b:]
+            hn[:, b:] = hp[:, b:]
+            gk, sk, ok, ik, fk, gg, hp, cp, cn, tc, rk = (
+                a[:, :b] for a in (gk, sk, ok, ik, fk, gg, hp, cp, cn, tc, rk))
+            hn = hn[:, :b]
+        tk = tmp[:, :b]
+        np.matmul(Whh_s, hp, out=tk)
+        gk += tk
+        np.tanh(gk, out=gk)
+        sk *= 0.5
+        sk += 0.5
+        igk = ig[:, :b]
+        np.multiply(ik, gg, out=igk)
+        np.multiply(fk, cp, out=cn)
+        cn += igk
+        np.tanh(cn, out=tc)
+        np.multiply(ok, tc, out=rk)
         if proj:
-            r = R[t] if b == B else R[t, :b]
-            np.multiply(gt[:, 2 * H:H3], tc, out=r)
-            hb[...] = r @ WhrT
-        else:
-            np.multiply(gt[:, 2 * H:H3], tc, out=hb)
-        out[t, :b] = hb
-    flat[T * B * P:T * B * P + B * P] = h.reshape(-1)
-    flat[T * B * P + B * P:] = c.reshape(-1)
+            np.matmul(Whr, rk, out=hn)
+    flat = _buffer((T * B * P + B * P + B * H,), dt)
+    out = flat[:T * B * P].reshape(T, B, P)
+    Hk = Hs[1:]
+    out[...] = (Hk[::-1] if reverse else Hk).transpose(0, 2, 1)
+    if packed:
+        for k in range(T):
+            out[T - 1 - k if reverse else k, int(bs[k]):] = 0
+    flat[T * B * P:T * B * P + B * P].reshape(B, P)[...] = Hs[T].T
+    flat[T * B * P + B * P:].reshape(B, H)[...] = Cs[T].T
 
     def backward(g):
         dOut = g[:T * B * P].reshape(T, B, P)
-        dh = g[T * B * P:T * B * P + B * P].reshape(B, P).copy()
-        dc = g[T * B * P + B * P:].reshape(B, H).copy()
-        # every factor that depends on saved values alone is computed for all steps at once
-        D = np.empty_like(G)
-        S = G[..., :H3]
-        np.multiply(S, 1 - S, out=D[..., :H3])
-        np.multiply(G[..., H3:], G[..., H3:], out=D[..., H3:])
-        np.subtract(1, D[..., H3:], out=D[..., H3:])
-        K = G[..., 2 * H:H3] * (1 - TC * TC)  # d c / d h through h = o * tanh(c)
-        dA = alloc((T, B, 4 * H), dt)
-        dHt = alloc((T, B, P), dt) if proj else None
-        for t in _steps(T, not reverse):
-            b = _active(batch_sizes, t, B)
-            full = b == B
-            if full:
-                a, gt, dhb, dcb = dA[t], G[t], dh, dc
-                dht = dh + dOut[t]
-            else:
-                a, gt, dhb, dcb = dA[t, :b], G[t, :b], dh[:b], dc[:b]
-                dht = dhb + dOut[t, :b]
+        dOutk = _buffer((T, P, B), dt)
+        np.copyto(dOutk, (dOut[::-1] if reverse else dOut).transpose(0, 2, 1))
+        dh = np.ascontiguousarray(g[T * B * P:T * B * P + B * P].reshape(B, P).T)
+        dc = np.ascontiguousarray(g[T * B * P + B * P:].reshape(B, H).T)
+        # the factors that depend on saved values alone, for all steps at once (rows o, i, f, g):
+        # E * (dh or dc) is a gate pre-activation's gradient; K * dh is dc's share through h
+        E = _buffer(G.shape, dt)
+        Es = E[:, :H3]
+        np.subtract(1, S, out=Es)
+        Es *= S                                        # sigmoid' = s (1 - s)
+        E[:, :H] *= TC                                 # d o = dh * tanh(c) * o'
+        E[:, H:2 * H] *= Gg                            # d i = dc * g * i'
+        E[:, 2 * H:H3] *= Cs[:-1]                      # d f = dc * c_prev * f'
+        Eg = E[:, H3:]
+        np.multiply(Gg, Gg, out=Eg)
+        np.subtract(1, Eg, out=Eg)
+        Eg *= Ig                                       # d g = dc * i * (1 - g^2)
+        K = _buffer(TC.shape, dt)
+        np.multiply(TC, TC, out=K)
+        np.subtract(1, K, out=K)
+        K *= O                                         # dc += dh * o * (1 - tanh(c)^2)
+        E3 = E[:, H:].reshape(T, 3, H, B)
+        Eo = E[:, :H]
+        dA = _buffer((T, 4 * H, B), dt, zero=packed)                # pre-activation gradients, rows o,i,f,g
+        dA3, dAo = dA[:, H:].reshape(T, 3, H, B), dA[:, :H]
+        dHt = _buffer((T, P, B), dt, zero=packed) if proj else None # dh of each step (for dW_hr)
+        WhhT = np.ascontiguousarray(Whh_p.T)
+        WhrT = np.ascontiguousarray(Whr.T) if proj else None
+        dr = np.empty((H, B), dt) if proj else None
+        kc = np.empty((H, B), dt)
+        for k in range(T - 1, -1, -1):
+            b = B if bs is None else int(bs[k])
+            dhb, dcb, dok, kk, ek, eo, a3, ao, a, fk = (
+                dh, dc, dOutk[k], K[k], E3[k], Eo[k], dA3[k], dAo[k], dA[k], F[k])
+            if b != B:
+                dhb, dcb, dok, kk, ek, eo, a3, ao, a, fk = (
+                    v[..., :b] for v in (dhb, dcb, dok, kk, ek, eo, a3, ao, a, fk))
+            dhb += dok                                 # dh of h_k: from later steps + output
             if proj:
-                dHt[t, :b] = dht
-                dr = dht @ Whr
+                dHt[k][:, :b] = dhb
+                drb = dr[:, :b]
+                np.matmul(WhrT, dhb, out=drb)
             else:
-                dr = dht
-            dcb += dr * (K[t] if full else K[t, :b])
-            np.multiply(dcb, gt[:, H3:], out=a[:, :H])
-            np.multiply(dcb, Cprev[t] if full else Cprev[t, :b], out=a[:, H:2 * H])
-            np.multiply(dr, TC[t] if full else TC[t, :b], out=a[:, 2 * H:H3])
-            np.multiply(dcb, gt[:, :H], out=a[:, H3:])
-            a *= D[t] if full else D[t, :b]
-            dcb *= gt[:, H:2 * H]
-            dhb[...] = a @ Whh_p
-        dA2 = dA.reshape(T * B, 4 * H)
+                drb = dhb
+            kcb = kc[:, :b]
+            np.multiply(drb, kk, out=kcb)
+            dcb += kcb
+            np.multiply(ek, dcb, out=a3)
+            np.multiply(eo, drb, out=ao)
+            dcb *= fk
+            np.matmul(WhhT, a, out=dhb)
+        # weight, bias and input gradients: one GEMM each, over (4H, T * B)
+        dA2 = _buffer((4 * H, T, B), dt)
+        np.copyto(dA2, dA.transpose(1, 0, 2))
+        dA2 = dA2.reshape(4 * H, T * B)
         inv = np.argsort(perm)
-        gx = (dA2 @ Wih_p).reshape(T, B, I) if x._rg else None
-        gwi = (dA2.T @ X2)[inv] if w_ih._rg else None
-        gwh = (dA2.T @ Hprev.reshape(T * B, P))[inv] if w_hh._rg else None
-        gb = dA2.sum(axis=0)[inv] if b_ih is not None or b_hh is not None else None
+        gx = None
+        if x._rg:
+            gx = (dA2.T @ Wih_p).reshape(T, B, I)
+            if reverse:
+                gx = gx[::-1]
+        gwi = (dA2 @ Xk.reshape(T * B, I))[inv] if w_ih._rg else None
+        gwh = None
+        if w_hh._rg:
+            Hprev = _buffer((T, B, P), dt)
+            np.copyto(Hprev, Hs[:-1].transpose(0, 2, 1))
+            gwh = (dA2 @ Hprev.reshape(T * B, P))[inv]
+        gb = dA2.sum(axis=1)[inv] if b_ih is not None or b_hh is not None else None
         gwr = None
         if proj and w_hr._rg:
-            gwr = dHt.reshape(T * B, P).T @ R.reshape(T * B, H)
-        return ((gx, dh if h0._rg else None, dc if c0._rg else None, gwi, gwh)
+            gwr = dHt.transpose(1, 0, 2).reshape(P, T * B) @ R.transpose(0, 2, 1).reshape(T * B, H)
+        return ((gx, dh.T if h0._rg else None, dc.T if c0._rg else None, gwi, gwh)
                 + _bias_grads(b_ih, b_hh, gb, gb) + (gwr,))
 
     return _outputs(flat, [(T, B, P), (B, P), (B, H)],

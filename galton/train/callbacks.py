@@ -1,4 +1,5 @@
-"""Callbacks: hooks into the fit loop (early stopping, checkpoints, CSV log, LR scheduling).
+"""Callbacks: hooks into the fit loop (early stopping, checkpoints, CSV log, TensorBoard, LR
+scheduling).
 
 A callback may define any of ``on_fit_start(trainer)``, ``on_epoch_start(trainer)``,
 ``on_batch_end(trainer, batch_index, loss)``, ``on_epoch_end(trainer, logs)`` and
@@ -158,3 +159,50 @@ class LRSchedulerCallback(Callback):
             self.scheduler.step(logs.get(self.monitor, logs["loss"]))
         else:
             self.scheduler.step()
+
+
+def tensorboard_tag(key):
+    """The TensorBoard tag of an epoch-log key: ``loss`` -> ``loss/train``, ``val_loss`` ->
+    ``loss/val`` (so both curves share one chart section), ``lr`` and ``seconds`` as they are."""
+    if key in ("lr", "seconds"):
+        return key
+    if key.startswith("val_"):
+        return key[4:] + "/val"
+    return key + "/train"
+
+
+class TensorBoardCallback(Callback):
+    """Log every number of each epoch's logs as a TensorBoard scalar at step ``epoch``:
+    ``loss/train``, ``loss/val``, ``accuracy/train``, ``accuracy/val``, ``lr``, ``seconds``.
+
+    The events go to ``log_dir`` through ``galton.utils.tensorboard.SummaryWriter``; the file
+    is flushed after every epoch so that a running ``tensorboard --logdir`` sees it at once.
+    A resumed run hides the events a crashed run wrote after its last checkpoint (purge_step).
+
+    >>> trainer = Trainer(model, loss_fn, optimizer, callbacks=[TensorBoardCallback("runs/a")])
+    """
+
+    def __init__(self, log_dir):
+        self.log_dir = os.fspath(log_dir)
+        self.writer = None
+
+    def on_fit_start(self, trainer):
+        from ..utils.tensorboard import SummaryWriter
+        if self.writer is None:
+            # a resumed trainer has finished trainer.epoch epochs: later steps are stale
+            purge = trainer.epoch + 1 if trainer.epoch else None
+            self.writer = SummaryWriter(self.log_dir, purge_step=purge)
+
+    def on_epoch_end(self, trainer, logs):
+        step = logs.get("epoch", trainer.epoch)
+        for key, value in logs.items():
+            if key == "epoch" or isinstance(value, bool) or not isinstance(
+                    value, (int, float, np.number)):
+                continue
+            self.writer.add_scalar(tensorboard_tag(key), float(value), step)
+        self.writer.flush()
+
+    def on_fit_end(self, trainer):
+        if self.writer is not None:
+            self.writer.close()
+            self.writer = None

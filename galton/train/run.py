@@ -7,7 +7,9 @@ Python.
 
 The folder gets config.json, best.safetensors and last.safetensors (full training state, for
 ``resume``), model.safetensors (final weights and metadata), history.csv, metrics.json and the
-pictures training_curves.png, predictions.png and confusion_matrix.png.
+pictures training_curves.png, predictions.png and confusion_matrix.png. With
+``"tensorboard": True`` (or a folder) the per-epoch scalars also go to TensorBoard event files
+in ``<out>/tensorboard`` (or that folder).
 """
 import json
 import os
@@ -19,7 +21,7 @@ from .. import __version__
 from .. import random as grandom
 from ..tensor import Tensor
 from ..utils.data import DataLoader, TensorDataset
-from .callbacks import CSVLogger, EarlyStopping, ModelCheckpoint
+from .callbacks import CSVLogger, EarlyStopping, ModelCheckpoint, TensorBoardCallback
 from .data import load_data
 from .models import build_model, load_model, save_model
 from .report import evaluate_classifier, text_report, write_metrics, write_pictures
@@ -32,7 +34,7 @@ DEFAULTS = {
     "model": None, "data": None, "data_root": "./data", "epochs": 2, "batch_size": 64,
     "optimizer": "sgd", "lr": None, "momentum": 0.0, "weight_decay": None, "scheduler": "none",
     "step_size": None, "gamma": 0.1, "early_stopping": None, "val_split": 0.0, "limit": None,
-    "seed": 0, "image_size": None, "grad_clip": None,
+    "seed": 0, "image_size": None, "grad_clip": None, "tensorboard": None,
 }
 # the learning rate each optimizer gets without --lr (SGD: the seeds' 0.01; others: PyTorch's)
 OPTIMIZERS = {"sgd": 0.01, "adam": 1e-3, "adamw": 1e-3, "rmsprop": 1e-2, "adagrad": 1e-2}
@@ -118,6 +120,15 @@ def read_checkpoint_config(path):
     return path, dict(config)
 
 
+def tensorboard_dir(cfg, out):
+    """Where a run's TensorBoard logs go: None (no logs), ``<out>/tensorboard`` for
+    ``cfg["tensorboard"] is True``, else the folder it names."""
+    tb = cfg.get("tensorboard")
+    if tb is None or tb is False:
+        return None
+    return os.path.join(out, "tensorboard") if tb is True else os.fspath(tb)
+
+
 def _write_json(path, obj):
     tmp = path + ".tmp"
     with open(tmp, "w") as f:
@@ -131,7 +142,8 @@ def train_run(config, out, resume=None, progress=True):
 
     resume: a training checkpoint to continue from (model, optimizer, scheduler, epoch, RNG,
     history); ``config["epochs"]`` is the total. Returns a dict: trainer, model, data, history,
-    metrics (None when interrupted), interrupted, checkpoint (where Ctrl-C saved the state).
+    metrics (None when interrupted), interrupted, checkpoint (where Ctrl-C saved the state),
+    folder, tensorboard (the TensorBoard log folder, or None).
     """
     cfg = {**DEFAULTS, **{k: v for k, v in config.items() if v is not None}}
     for key in ("model", "data"):
@@ -173,6 +185,9 @@ def train_run(config, out, resume=None, progress=True):
     if cfg["early_stopping"]:
         callbacks.append(EarlyStopping(monitor="val_loss", patience=cfg["early_stopping"]))
     callbacks += [ModelCheckpoint(out, monitor=monitor), CSVLogger(os.path.join(out, "history.csv"))]
+    tb_dir = tensorboard_dir(cfg, out)
+    if tb_dir is not None:
+        callbacks.append(TensorBoardCallback(tb_dir))
     trainer = Trainer(model, loss_fn, optimizer, scheduler=scheduler, callbacks=callbacks,
                       progress=progress, grad_clip=cfg["grad_clip"], checkpoint_dir=out,
                       metadata={"config": cfg, "model": meta})
@@ -189,7 +204,7 @@ def train_run(config, out, resume=None, progress=True):
     history = trainer.fit(train_loader, val_loader, epochs=cfg["epochs"])
     result = {"trainer": trainer, "model": model, "data": data, "history": history,
               "metrics": None, "interrupted": trainer.interrupted,
-              "checkpoint": trainer.interrupt_path, "folder": out}
+              "checkpoint": trainer.interrupt_path, "folder": out, "tensorboard": tb_dir}
     if trainer.interrupted:
         return result
     scores = evaluate_classifier(model, data.test, meta, EVAL_BATCH)

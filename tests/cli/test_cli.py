@@ -227,6 +227,44 @@ def test_binary_model_with_one_logit_and_early_stopping(models, tmp_path, capsys
     assert "accuracy" in capsys.readouterr().out
 
 
+def tensorboard_scalars(folder):
+    pytest.importorskip("tensorboard")
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+    acc = EventAccumulator(str(folder), size_guidance={"scalars": 0})
+    acc.Reload()
+    return {tag: [(e.step, e.value) for e in acc.Scalars(tag)] for tag in acc.Tags()["scalars"]}
+
+
+def test_tensorboard_flag_logs_one_scalar_per_epoch(models, tmp_path, capsys):
+    folder = tmp_path / "tb_run"
+    assert main(["train", "--model", f"{models}:XorNet", "--data", "xor", "--epochs", "3",
+                 "--val-split", "0.2", "--no-progress", "--tensorboard", "--out",
+                 str(folder)]) == 0
+    assert f"TensorBoard logs: {folder / 'tensorboard'}" in capsys.readouterr().out
+    assert len(list((folder / "tensorboard").glob("events.out.tfevents.*"))) == 1
+    scalars = tensorboard_scalars(folder / "tensorboard")
+    assert {"loss/train", "loss/val", "accuracy/train", "accuracy/val", "lr"} <= set(scalars)
+    with open(folder / "history.csv", newline="") as f:
+        rows = list(csv.DictReader(f))
+    for tag, key in [("loss/train", "loss"), ("loss/val", "val_loss"), ("lr", "lr")]:
+        assert [step for step, _ in scalars[tag]] == [1, 2, 3]
+        np.testing.assert_allclose([v for _, v in scalars[tag]], [float(r[key]) for r in rows],
+                                   rtol=1e-6)
+
+
+def test_tensorboard_flag_takes_a_folder_and_is_off_by_default(models, tmp_path):
+    logs = tmp_path / "elsewhere" / "tb"
+    assert main(["train", "--model", f"{models}:XorNet", "--data", "xor", "--epochs", "2",
+                 "--no-progress", "--tensorboard", str(logs), "--out",
+                 str(tmp_path / "a")]) == 0
+    assert [s for s, _ in tensorboard_scalars(logs)["loss/train"]] == [1, 2]
+    assert not (tmp_path / "a" / "tensorboard").exists()
+    assert main(["train", "--model", f"{models}:XorNet", "--data", "xor", "--epochs", "1",
+                 "--no-progress", "--out", str(tmp_path / "b")]) == 0
+    assert not (tmp_path / "b" / "tensorboard").exists()
+    assert not list((tmp_path / "b").rglob("events.out.tfevents.*"))
+
+
 def test_image_folder_dataset_and_prediction(models, tmp_path, capsys):
     from PIL import Image, ImageDraw
     rng = np.random.default_rng(0)

@@ -134,3 +134,63 @@ def test_callback_hooks_are_called_in_order():
     trainer.fit(loader, epochs=2)
     epoch = ["epoch_start", "batch0", "batch1", "batch2", "batch3"]
     assert calls == ["fit_start", *epoch, "epoch_end1", *epoch, "epoch_end2", "fit_end"]
+
+
+# --- TensorBoardCallback ------------------------------------------------------------------
+def tensorboard_scalars(folder):
+    pytest.importorskip("tensorboard")
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+    acc = EventAccumulator(str(folder), size_guidance={"scalars": 0})
+    acc.Reload()
+    return {tag: [(e.step, e.value) for e in acc.Scalars(tag)] for tag in acc.Tags()["scalars"]}
+
+
+def test_tensorboard_tags_of_epoch_log_keys():
+    from galton.train.callbacks import tensorboard_tag
+    assert [tensorboard_tag(k) for k in ("loss", "val_loss", "accuracy", "val_accuracy", "lr",
+                                         "seconds")] == \
+        ["loss/train", "loss/val", "accuracy/train", "accuracy/val", "lr", "seconds"]
+
+
+def test_tensorboard_callback_logs_every_epoch_value(tmp_path):
+    from galton.train.callbacks import TensorBoardCallback
+    cb = TensorBoardCallback(tmp_path / "tb")
+    trainer, loader = setup([cb])
+    history = trainer.fit(loader, loader, epochs=3)
+    assert cb.writer is None  # closed at the end of fit
+    scalars = tensorboard_scalars(tmp_path / "tb")
+    assert set(scalars) == {"loss/train", "loss/val", "accuracy/train", "accuracy/val", "lr",
+                            "seconds"}
+    for tag, key in [("loss/train", "loss"), ("loss/val", "val_loss"),
+                     ("accuracy/val", "val_accuracy"), ("lr", "lr")]:
+        assert [s for s, _ in scalars[tag]] == [1, 2, 3]
+        np.testing.assert_allclose([v for _, v in scalars[tag]], [h[key] for h in history],
+                                   rtol=1e-6)
+
+
+def order_event_files(folder):
+    """Rename the event files by age, so TensorBoard reads them in writing order: files opened
+    in the same second differ only by a counter, which sorts as text (10 before 9)."""
+    import os
+    paths = sorted(folder.glob("events.out.tfevents.*"), key=lambda p: p.stat().st_mtime_ns)
+    for i, path in enumerate(paths):
+        if not path.name.startswith("events.out.tfevents.00000000"):
+            os.rename(path, folder / f"events.out.tfevents.{i + 1:010d}.h.1.1")
+
+
+def test_tensorboard_callback_resumed_run_hides_stale_epochs(tmp_path):
+    from galton.train.callbacks import TensorBoardCallback
+    trainer, loader = setup([TensorBoardCallback(tmp_path / "tb")])
+    trainer.fit(loader, epochs=2)
+    order_event_files(tmp_path / "tb")
+    first = trainer.history[1]["loss"]
+    trainer.fit(loader, epochs=4)  # the run goes on to epoch 4, then crashes ...
+    order_event_files(tmp_path / "tb")
+    again, _ = setup([TensorBoardCallback(tmp_path / "tb")])
+    again.epoch = 2  # ... and resumes from epoch 2's checkpoint: epochs 3 and 4 are redone
+    again.fit(loader, epochs=3)
+    order_event_files(tmp_path / "tb")
+    scalars = tensorboard_scalars(tmp_path / "tb")["loss/train"]
+    assert [s for s, _ in scalars] == [1, 2, 3]
+    assert scalars[1][1] == pytest.approx(first)
+    assert scalars[2][1] == pytest.approx(again.history[-1]["loss"])

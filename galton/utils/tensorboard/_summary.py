@@ -1,16 +1,15 @@
-"""The summaries ``SummaryWriter`` logs, as serialised ``Summary.Value`` messages.
+"""The data of the summaries ``SummaryWriter`` logs, before any encoding.
 
 Each function turns the user's data (galton or PyTorch tensors, NumPy arrays, numbers) into
-the value TensorBoard expects, following PyTorch's ``torch.utils.tensorboard.summary`` so that
-the bytes are the same: images become 3-channel PNG (floats scaled by 255, a batch tiled into
-a grid of up to 8 per row), histograms use TensorFlow's bucket layout, text goes to the text
-plugin under ``<tag>/text_summary``.
+what TensorBoard expects, following PyTorch's ``torch.utils.tensorboard.summary`` so that the
+messages are the same: images become 3-channel PNG (floats scaled by 255, a batch tiled into a
+grid of up to 8 per row), histograms use TensorFlow's bucket layout. Both encoders
+(``_library.py`` with tensorboard's protobuf messages, ``_fallback.py`` by hand) build their
+messages from these.
 """
 import io
 
 import numpy as np
-
-from . import _events
 
 
 def to_numpy(x):
@@ -32,32 +31,18 @@ def tensorflow_bins():
     return [-b for b in reversed(pos)] + [0] + pos
 
 
-def text_value(tag, text):
-    """A string for TensorBoard's text plugin (rendered as Markdown)."""
-    tensor = _events.tensor(_events.DT_STRING, shape=(1,), string_val=[text.encode("utf-8")])
-    return _events.value(tag + "/text_summary", tensor=tensor,
-                         metadata=_events.plugin_metadata("text"))
-
-
-def scalar_value(tag, number, new_style=False, double_precision=False):
-    """One number: a classic ``simple_value``, or a float32/float64 tensor for the scalars
-    plugin with ``new_style=True``."""
+def scalar_number(tag, number):
+    """The one number of ``number`` (a float, or a tensor/array with one element)."""
     arr = to_numpy(number)
     if arr.size != 1:
         raise ValueError(f"add_scalar({tag!r}): expected a single number, got a value of shape "
                          f"{tuple(arr.shape)} (use add_histogram for many values)")
-    number = float(arr.reshape(-1)[0])
-    if not new_style:
-        return _events.value(tag, simple_value=number)
-    if double_precision:
-        tensor = _events.tensor(_events.DT_DOUBLE, double_val=[number])
-    else:
-        tensor = _events.tensor(_events.DT_FLOAT, float_val=[number])
-    return _events.value(tag, tensor=tensor, metadata=_events.plugin_metadata("scalars"))
+    return float(arr.reshape(-1)[0])
 
 
 def histogram(values, bins, max_bins):
-    """A serialised HistogramProto in TensorBoard's layout: each bucket is stored by its
+    """The fields of a HistogramProto in TensorBoard's layout, as a dict: min, max, num, sum,
+    sum_squares, bucket_limit, bucket. Each bucket is stored by its
     right edge, so one empty bucket is kept left of the first non-empty one (it carries the
     leftmost edge) and the empty buckets beyond the last non-empty one are dropped."""
     if values.size == 0:
@@ -81,8 +66,9 @@ def histogram(values, bins, max_bins):
     else:
         counts = np.concatenate([[0], counts[:last + 1]])
     limits = limits[first:last + 2]
-    return _events.histogram(values.min(), values.max(), len(values), values.sum(),
-                             values.dot(values), limits.tolist(), counts.tolist())
+    return {"min": float(values.min()), "max": float(values.max()), "num": float(len(values)),
+            "sum": float(values.sum()), "sum_squares": float(values.dot(values)),
+            "bucket_limit": [float(v) for v in limits], "bucket": [float(c) for c in counts]}
 
 
 def to_hwc(arr, dataformats):
@@ -132,8 +118,8 @@ def grid(batch, ncols=8):
     return canvas
 
 
-def encode_image(hwc):
-    """A serialised Summary.Image holding ``hwc`` as PNG (floats scaled by 255)."""
+def encode_png(hwc):
+    """``hwc`` as PNG (floats scaled by 255): ``(height, width, channels, png_bytes)``."""
     try:
         from PIL import Image
     except ImportError:
@@ -144,10 +130,11 @@ def encode_image(hwc):
     height, width, channels = pixels.shape
     buf = io.BytesIO()
     Image.fromarray(pixels).save(buf, format="PNG")
-    return _events.image(height, width, channels, buf.getvalue())
+    return height, width, channels, buf.getvalue()
 
 
 def figure_to_chw(figure, close):
+    """A matplotlib figure rendered as a uint8 CHW RGB array (closed with ``close``)."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     canvas = FigureCanvasAgg(figure)
     canvas.draw()

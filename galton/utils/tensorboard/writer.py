@@ -1,110 +1,38 @@
-"""``SummaryWriter``: TensorBoard logs with PyTorch's API, without tensorflow or tensorboard.
+"""``SummaryWriter``: TensorBoard logs with PyTorch's API, without tensorflow.
 
 >>> from galton.utils.tensorboard import SummaryWriter
 >>> with SummaryWriter("runs/mnist") as writer:
 ...     for step, loss in enumerate(losses):
 ...         writer.add_scalar("Loss/train", loss, step)
 
-Then ``tensorboard --logdir runs`` shows the curves. The event files are written by
-``_events.py`` and read by TensorBoard exactly as PyTorch's are.
+Then ``tensorboard --logdir runs`` shows the curves. With the ``tensorboard`` package
+installed (``pip install 'galton[tensorboard]'``) the events are tensorboard's own protobuf
+messages written by its ``EventFileWriter`` (``_library.py``); without it galton falls back to
+its hand-written encoder (``_fallback.py`` and ``_events.py``), whose files TensorBoard reads
+just the same.
 """
+import importlib
 import os
 import socket
-import threading
 import time
-import weakref
 from datetime import datetime
 
 import numpy as np
 
-from . import _events, _summary
+from . import _fallback, _summary
 
 __all__ = ["SummaryWriter"]
 
-_uid_lock = threading.Lock()
-_uid = [0]
 
-
-def _next_uid():
-    # a process-wide counter, so two writers opened in the same second get distinct files
-    with _uid_lock:
-        _uid[0] += 1
-        return _uid[0]
-
-
-class _EventFileWriter:
-    """One event file: events queue up in memory and reach the disk every ``flush_secs`` (a
-    daemon thread), when ``max_queue`` are pending, on ``flush()`` and on ``close()``."""
-
-    def __init__(self, log_dir, max_queue=10, flush_secs=120, filename_suffix=""):
-        self.log_dir = str(log_dir)
-        os.makedirs(self.log_dir, exist_ok=True)
-        name = "events.out.tfevents.%010d.%s.%s.%s" % (time.time(), socket.gethostname(),
-                                                       os.getpid(), _next_uid())
-        self.path = os.path.join(self.log_dir, name + filename_suffix)
-        self._file = open(self.path, "wb")
-        self._pending = []
-        self._lock = threading.Lock()
-        self._max_queue = max(int(max_queue), 1)
-        self._closed = False
-        # TensorBoard recognises an event file by this first event
-        self.add_event(_events.event(time.time(), file_version="brain.Event:2",
-                                     source_writer="galton"))
-        self.flush()
-        self._stop = threading.Event()
-        self._thread = None
-        if flush_secs and flush_secs > 0:
-            # the thread holds only a weak reference, so a forgotten writer can be collected
-            self._thread = threading.Thread(target=_flush_loop,
-                                            args=(weakref.ref(self), self._stop, flush_secs),
-                                            name="galton-tensorboard-flush", daemon=True)
-            self._thread.start()
-
-    def add_event(self, serialised_event):
-        with self._lock:
-            if self._closed:
-                raise RuntimeError(f"SummaryWriter: the event file {self.path} is closed")
-            self._pending.append(_events.frame_record(serialised_event))
-            if len(self._pending) >= self._max_queue:
-                self._write_pending()
-
-    def _write_pending(self):
-        if self._pending:
-            self._file.write(b"".join(self._pending))
-            self._pending.clear()
-        self._file.flush()
-
-    def flush(self):
-        with self._lock:
-            if not self._closed:
-                self._write_pending()
-
-    def close(self):
-        with self._lock:
-            if self._closed:
-                return
-            self._write_pending()
-            self._file.close()
-            self._closed = True
-        if self._thread is not None:
-            self._stop.set()
-            if self._thread is not threading.current_thread():
-                self._thread.join()
-
-    def __del__(self):
-        try:
-            self.close()
-        except Exception:  # noqa: BLE001  (interpreter shutdown: nothing left to report to)
-            pass
-
-
-def _flush_loop(ref, stop, flush_secs):
-    while not stop.wait(flush_secs):
-        writer = ref()
-        if writer is None:
-            return
-        writer.flush()
-        del writer
+def _encoder():
+    """The encoder to write with: ``_library`` (tensorboard's messages and EventFileWriter)
+    when the tensorboard package imports, else the hand-written ``_fallback``."""
+    try:
+        # import_module (not ``from . import``) so that a module made unimportable in
+        # sys.modules counts as missing, as when tensorboard is not installed
+        return importlib.import_module(__package__ + "._library")
+    except ImportError:
+        return _fallback
 
 
 class SummaryWriter:
@@ -116,6 +44,9 @@ class SummaryWriter:
     reach the disk every ``flush_secs`` seconds, when ``max_queue`` are pending, on
     ``flush()`` and on ``close()``. ``purge_step`` tells TensorBoard to hide events at or
     after that step from an earlier (crashed) run written to the same folder.
+
+    The events go through the ``tensorboard`` package's ``EventFileWriter`` when it is
+    installed; only without it does galton's hand-written protobuf encoder write them.
 
     >>> writer = SummaryWriter(comment="_lr0.01")
     >>> writer.add_scalar("Loss/train", 0.25, global_step=3)
@@ -134,6 +65,7 @@ class SummaryWriter:
         self.filename_suffix = filename_suffix
         self.file_writer = None
         self.all_writers = None
+        self._encoder = _encoder()
         self._get_file_writer()
         self.default_bins = _summary.tensorflow_bins()
 
@@ -141,17 +73,19 @@ class SummaryWriter:
     def _get_file_writer(self):
         """The writer of this run's own event file, reopened after ``close()``."""
         if self.all_writers is None or self.file_writer is None:
-            self.file_writer = _EventFileWriter(self.log_dir, self.max_queue, self.flush_secs,
-                                                self.filename_suffix)
-            self.all_writers = {self.file_writer.log_dir: self.file_writer}
+            self.file_writer = self._open(self.log_dir)
+            self.all_writers = {self.file_writer.get_logdir(): self.file_writer}
             if self.purge_step is not None:
-                step = int(self.purge_step)
-                self.file_writer.add_event(_events.event(time.time(), step,
-                                                         file_version="brain.Event:2"))
-                self.file_writer.add_event(_events.event(
-                    time.time(), step, session_log=_events.session_log(_events.SESSION_START)))
+                step, enc = int(self.purge_step), self._encoder
+                self.file_writer.add_event(enc.event(time.time(), step,
+                                                     file_version="brain.Event:2"))
+                self.file_writer.add_event(enc.event(time.time(), step, session_start=True))
                 self.purge_step = None
         return self.file_writer
+
+    def _open(self, folder):
+        return self._encoder.EventFileWriter(folder, self.max_queue, self.flush_secs,
+                                             self.filename_suffix)
 
     def get_logdir(self):
         """The folder this writer writes to."""
@@ -161,7 +95,7 @@ class SummaryWriter:
         walltime = time.time() if walltime is None else walltime
         step = None if global_step is None else int(global_step)
         (writer or self._get_file_writer()).add_event(
-            _events.event(walltime, step, summary=_events.summary(value)))
+            self._encoder.event(walltime, step, value))
 
     # --- scalars ------------------------------------------------------------------------
     def add_scalar(self, tag, scalar_value, global_step=None, walltime=None, new_style=False,
@@ -171,8 +105,9 @@ class SummaryWriter:
         ``new_style=True`` stores it as a tensor for TensorBoard's scalars plugin (in float64
         with ``double_precision=True``) instead of the classic ``simple_value``.
         """
-        value = _summary.scalar_value(tag, scalar_value, new_style, double_precision)
-        self._add_summary(value, global_step, walltime)
+        number = _summary.scalar_number(tag, scalar_value)
+        self._add_summary(self._encoder.scalar(tag, number, new_style, double_precision),
+                          global_step, walltime)
 
     def add_scalars(self, main_tag, tag_scalar_dict, global_step=None, walltime=None):
         """Log several numbers on one chart: each key of ``tag_scalar_dict`` goes to its own
@@ -181,16 +116,15 @@ class SummaryWriter:
         >>> writer.add_scalars("loss", {"train": 0.3, "val": 0.4}, epoch)
         """
         walltime = time.time() if walltime is None else walltime
-        base = self._get_file_writer().log_dir
+        base = self._get_file_writer().get_logdir()
         for tag, scalar_value in tag_scalar_dict.items():
             folder = base + "/" + main_tag.replace("/", "_") + "_" + tag
             writer = self.all_writers.get(folder)
             if writer is None:
-                writer = _EventFileWriter(folder, self.max_queue, self.flush_secs,
-                                          self.filename_suffix)
-                self.all_writers[folder] = writer
-            self._add_summary(_summary.scalar_value(main_tag, scalar_value), global_step,
-                              walltime, writer)
+                writer = self.all_writers[folder] = self._open(folder)
+            number = _summary.scalar_number(main_tag, scalar_value)
+            self._add_summary(self._encoder.scalar(main_tag, number), global_step, walltime,
+                              writer)
 
     # --- histograms ---------------------------------------------------------------------
     def add_histogram(self, tag, values, global_step=None, bins="tensorflow", walltime=None,
@@ -204,7 +138,7 @@ class SummaryWriter:
         if isinstance(bins, str) and bins == "tensorflow":
             bins = self.default_bins
         arr = _summary.to_numpy(values).astype(np.float64).reshape(-1)
-        self._add_summary(_events.value(tag, histo=_summary.histogram(arr, bins, max_bins)),
+        self._add_summary(self._encoder.histogram(tag, _summary.histogram(arr, bins, max_bins)),
                           global_step, walltime)
 
     # --- images -------------------------------------------------------------------------
@@ -214,13 +148,13 @@ class SummaryWriter:
         It is stored as PNG.
         """
         arr = _summary.to_hwc(_summary.to_numpy(img_tensor), dataformats)
-        self._add_summary(_events.value(tag, image=_summary.encode_image(arr)), global_step,
+        self._add_summary(self._encoder.image(tag, *_summary.encode_png(arr)), global_step,
                           walltime)
 
     def add_images(self, tag, img_tensor, global_step=None, walltime=None, dataformats="NCHW"):
         """Log a batch of images as one grid (up to 8 per row), as PyTorch does."""
         arr = _summary.to_hwc(_summary.to_numpy(img_tensor), dataformats)
-        self._add_summary(_events.value(tag, image=_summary.encode_image(arr)), global_step,
+        self._add_summary(self._encoder.image(tag, *_summary.encode_png(arr)), global_step,
                           walltime)
 
     def add_figure(self, tag, figure, global_step=None, close=True, walltime=None):
@@ -235,7 +169,7 @@ class SummaryWriter:
     # --- text ---------------------------------------------------------------------------
     def add_text(self, tag, text_string, global_step=None, walltime=None):
         """Log a string (TensorBoard renders it as Markdown) under ``<tag>/text_summary``."""
-        self._add_summary(_summary.text_value(tag, text_string), global_step, walltime)
+        self._add_summary(self._encoder.text(tag, text_string), global_step, walltime)
 
     # --- life cycle ---------------------------------------------------------------------
     def flush(self):
