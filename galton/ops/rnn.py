@@ -9,31 +9,47 @@ autograd node, so a 50-step LSTM costs one node, not thousands. The pattern, for
   gradients of every step, then gets dW_ih, dW_hh, the biases and dX with one GEMM each.
 
 Gate order and formulas are PyTorch's (LSTM i, f, g, o; GRU r, z, n with
-``n = tanh(W_in x + b_in + r * (W_hn h + b_hn))``). Internally the LSTM's rows are reordered
-to i, f, o, g so that one sigmoid covers three gates; gradients are put back in order.
+``n = tanh(W_in x + b_in + r * (W_hn h + b_hn))``). Internally the LSTM works transposed
+(batch in columns) with its gate rows reordered to o, i, f, g (see ``lstm_sequence``);
+gradients are put back in PyTorch's order.
 
 Variable-length (packed) batches: ``batch_sizes[t]`` rows are active at step t, sorted so
 the active rows are a prefix (as PyTorch's PackedSequence guarantees). Inactive rows keep
 their state, so the final state of each sequence is the one after its last step, and the
 reverse direction starts each sequence from h0 at its own last element.
 """
+import functools
+import math
 import sys
+import threading
 from collections import OrderedDict
 
 import numpy as np
 
 from ._util import Tensor, make_result
 
-# Work arrays of the LSTM kernel are recycled. A fresh multi-megabyte array is mmap'ed by the
-# allocator and every one of its pages faults on first touch; on the benchmark machine that
-# was half the run time of a 50-step LSTM. An array in the pool is free again when nothing but
-# the pool refers to it (the autograd graph that saved it, or any view of it, holds a
-# reference), so no explicit release is needed and an array still in use is never handed out.
+# Large work arrays of the kernels are recycled. A fresh multi-megabyte array is mmap'ed by the
+# allocator and every one of its pages faults on first touch; on the benchmark machine (a VM)
+# that was half the run time of a 50-step LSTM forward+backward. An array in the pool is free
+# again when nothing but the pool refers to it (the autograd closure that saved it, a tensor
+# wrapping it, any view of it: all hold a reference), so no explicit release is needed and an
+# array still in use is never handed out.
 _POOL = OrderedDict()        # (shape, dtype) -> arrays, least recently used key first
-_POOL_PER_KEY = 4
-_POOL_MAX_BYTES = 256 << 20
+_POOL_PER_KEY = 8            # e.g. the G of every layer and direction of a deep LSTM
+_POOL_MAX_BYTES = 128 << 20
 _POOL_MIN_BYTES = 64 << 10   # smaller arrays come from malloc's free lists cheaply anyway
 _pool_bytes = 0
+_pool_lock = threading.Lock()
+
+
+def _free_refcount():
+    """What sys.getrefcount reports, in _buffer's loop, for an array only the pool holds
+    (measured rather than assumed: it depends on the interpreter version)."""
+    for a in [np.empty(1)]:
+        return sys.getrefcount(a)
+
+
+_FREE_REFS = _free_refcount()
 
 
 def _buffer(shape, dtype, zero=False):
@@ -41,26 +57,28 @@ def _buffer(shape, dtype, zero=False):
     free."""
     global _pool_bytes
     dtype = np.dtype(dtype)
-    nbytes = int(np.prod(shape)) * dtype.itemsize
+    nbytes = math.prod(shape) * dtype.itemsize
     if nbytes < _POOL_MIN_BYTES:
         return (np.zeros if zero else np.empty)(shape, dtype)
     key = (tuple(shape), dtype)
-    arrays = _POOL.get(key)
-    if arrays is None:
-        arrays = _POOL[key] = []
-    _POOL.move_to_end(key)
-    for a in arrays:
-        if sys.getrefcount(a) == 3:  # the list, the loop variable, getrefcount's argument
-            if zero:
-                a.fill(0)
-            return a
-    a = (np.zeros if zero else np.empty)(shape, dtype)
-    if len(arrays) < _POOL_PER_KEY:
-        arrays.append(a)
-        _pool_bytes += nbytes
-        while _pool_bytes > _POOL_MAX_BYTES and len(_POOL) > 1:  # drop the oldest shapes
-            old_key, old = _POOL.popitem(last=False)
-            _pool_bytes -= len(old) * int(np.prod(old_key[0])) * old_key[1].itemsize
+    with _pool_lock:
+        arrays = _POOL.get(key)
+        if arrays is None:
+            arrays = _POOL[key] = []
+        _POOL.move_to_end(key)
+        for a in arrays:
+            if sys.getrefcount(a) == _FREE_REFS:
+                break
+        else:
+            a = np.empty(shape, dtype)
+            if len(arrays) < _POOL_PER_KEY:
+                arrays.append(a)
+                _pool_bytes += nbytes
+                while _pool_bytes > _POOL_MAX_BYTES and len(_POOL) > 1:  # drop the oldest
+                    old_key, old = _POOL.popitem(last=False)
+                    _pool_bytes -= len(old) * math.prod(old_key[0]) * old_key[1].itemsize
+    if zero:
+        a.fill(0)
     return a
 
 
@@ -86,9 +104,11 @@ def _outputs(flat, shapes, inputs, backward, name):
         if main.grad_fn is None:
             outs.append(Tensor._wrap(view))
         else:
-            def piece_backward(g, lo=off, hi=off + n):
-                full = _buffer(flat.shape, flat.dtype, zero=True)
-                full[lo:hi] = g.reshape(-1)
+            def piece_backward(g, lo=off, hi=off + n, shape=shape):
+                full = _buffer(flat.shape, flat.dtype)
+                full[:lo] = 0
+                full[hi:] = 0
+                full[lo:hi].reshape(shape)[...] = g  # g may be a broadcast view: no copy
                 return (full,)
             outs.append(make_result(view, (main,), piece_backward, name))
         off += n
@@ -182,6 +202,15 @@ def rnn_sequence(x, h0, w_ih, w_hh, b_ih=None, b_hh=None, nonlinearity="tanh", r
     return _outputs(flat, [(T, B, H), (B, H)], (x, h0, w_ih, w_hh, b_ih, b_hh), backward, name)
 
 
+@functools.lru_cache(maxsize=16)
+def _lstm_perm(H):
+    """Row order o, i, f, g of the gates (from PyTorch's i, f, g, o) and its inverse."""
+    perm = np.r_[3 * H:4 * H, 0:2 * H, 2 * H:3 * H]
+    inv = np.argsort(perm)
+    perm.flags.writeable = inv.flags.writeable = False  # shared by every call
+    return perm, inv
+
+
 def lstm_sequence(x, h0, c0, w_ih, w_hh, b_ih=None, b_hh=None, w_hr=None, reverse=False,
                   batch_sizes=None):
     """LSTM layer (PyTorch's gates i, f, g, o; optional projection ``h = (o*tanh(c)) W_hr^T``).
@@ -189,8 +218,9 @@ def lstm_sequence(x, h0, c0, w_ih, w_hh, b_ih=None, b_hh=None, w_hr=None, revers
     x: (T, B, I); h0: (B, P); c0: (B, H), P = proj_size or H.
     Returns (output (T, B, P), h_n (B, P), c_n (B, H)).
 
-    The loop is bound by per-call NumPy overhead (a step is ~10 calls on 32 x 512 blocks), so
-    the kernel is laid out to make every call cheap and few:
+    Apart from the GEMMs, the time goes to per-call NumPy overhead (a step is ~10 calls on
+    blocks of a few thousand numbers) and to first touches of fresh arrays (see ``_buffer``),
+    so the kernel is laid out to make every call cheap and few:
 
     * Everything is transposed: a step's gates are a (4H, B) array, its states (H, B), so each
       gate is a contiguous block of rows (NumPy's SIMD loops need contiguous operands; a strided
@@ -209,22 +239,32 @@ def lstm_sequence(x, h0, c0, w_ih, w_hh, b_ih=None, b_hh=None, w_hr=None, revers
     P = Whh.shape[1]
     H3 = 3 * H
     dt = X.dtype
-    perm = np.r_[3 * H:4 * H, 0:2 * H, 2 * H:3 * H]  # i, f, g, o -> o, i, f, g
+    perm, inv = _lstm_perm(H)
     half = np.ones((4 * H, 1), dt)
     half[:H3] = 0.5
-    Wih_p, Whh_p = Wih[perm], Whh[perm]
-    Whh_s = Whh_p * half
+    Whh_s = np.take(Whh, perm, axis=0, out=_buffer((4 * H, P), dt))
+    Whh_s *= half
     Xk = X[::-1] if reverse else X                    # time in processing order
     bs = None if batch_sizes is None else np.asarray(batch_sizes)[::-1 if reverse else 1]
     packed = bs is not None
-    # input projections of every step in one GEMM, as (T, 4H, B); packed: zeros, so the
-    # padding, never computed, stays finite
-    G = _buffer((T, 4 * H, B), dt, zero=packed)
-    np.matmul(Wih_p * half, Xk.transpose(0, 2, 1), out=G)
+    # XH holds the rows [x_t, 1, h_{t-1}] of every step (h filled by the backward): the forward
+    # gets the input projections with the bias as one GEMM (a broadcast bias add over (T, 4H, B)
+    # would cost as much as the GEMM), the backward dW_ih, the bias gradient and dW_hh as one.
+    XH = _buffer((T, B, I + 1 + P), dt)
+    XH[..., :I] = Xk
+    XH[..., I] = 1
     bi, bh = _biases(b_ih, b_hh, dt)
-    if bi is not None or bh is not None:
-        bias = (bi if bi is not None else 0) + (bh if bh is not None else 0)
-        G += (bias[perm, None] * half).astype(dt, copy=False)
+    bias = np.zeros(4 * H, dt)
+    if bi is not None:
+        bias += bi
+    if bh is not None:
+        bias += bh
+    Wa = _buffer((4 * H, I + 1), dt)                  # [W_ih | b], rows o, i, f, g, halved
+    np.take(Wih, perm, axis=0, out=Wa[:, :I])
+    Wa[:, I] = bias[perm]
+    Wa *= half
+    G = _buffer((T, 4 * H, B), dt)                    # input projections, as (T, 4H, B)
+    np.matmul(Wa, XH[..., :I + 1].transpose(0, 2, 1), out=G)
     proj = w_hr is not None
     Whr = w_hr.data if proj else None
     Hs = _buffer((T + 1, P, B), dt)                   # Hs[k]: h before step k
@@ -232,7 +272,7 @@ def lstm_sequence(x, h0, c0, w_ih, w_hh, b_ih=None, b_hh=None, w_hr=None, revers
     Hs[0] = h0.data.T
     Cs[0] = c0.data.T
     TC = _buffer((T, H, B), dt, zero=packed)          # tanh(c) of each step
-    R = _buffer((T, H, B), dt, zero=packed) if proj else None       # o * tanh(c) before the projection
+    R = _buffer((T, H, B), dt, zero=packed) if proj else None  # o * tanh(c), before W_hr
     S, O, Ig, F, Gg = G[:, :H3], G[:, :H], G[:, H:2 * H], G[:, 2 * H:H3], G[:, H3:]
     tmp = np.empty((4 * H, B), dt)
     ig = np.empty((H, B), dt)
@@ -241,7 +281,7 @@ def lstm_sequence(x, h0, c0, w_ih, w_hh, b_ih=None, b_hh=None, w_hr=None, revers
         gk, sk, ok, ik, fk, gg = G[k], S[k], O[k], Ig[k], F[k], Gg[k]
         hp, cp, cn, tc, hn = Hs[k], Cs[k], Cs[k + 1], TC[k], Hs[k + 1]
         rk = R[k] if proj else hn
-        if b != B:   # packed: only the first b columns run; the others keep their state
+        if b != B:  # packed: only the first b columns run; the others keep their state
             cn[:, b:] = cp[:, b:]
             hn[:, b:] = hp[:, b:]
             gk, sk, ok, ik, fk, gg, hp, cp, cn, tc, rk = (
@@ -296,10 +336,10 @@ def lstm_sequence(x, h0, c0, w_ih, w_hh, b_ih=None, b_hh=None, w_hr=None, revers
         K *= O                                         # dc += dh * o * (1 - tanh(c)^2)
         E3 = E[:, H:].reshape(T, 3, H, B)
         Eo = E[:, :H]
-        dA = _buffer((T, 4 * H, B), dt, zero=packed)                # pre-activation gradients, rows o,i,f,g
+        dA = _buffer((T, 4 * H, B), dt, zero=packed)   # pre-activation gradients, o, i, f, g
         dA3, dAo = dA[:, H:].reshape(T, 3, H, B), dA[:, :H]
-        dHt = _buffer((T, P, B), dt, zero=packed) if proj else None # dh of each step (for dW_hr)
-        WhhT = np.ascontiguousarray(Whh_p.T)
+        dHt = _buffer((T, P, B), dt, zero=packed) if proj else None  # each step's dh, for dW_hr
+        WhhT = np.take(Whh.T, perm, axis=1, out=_buffer((P, 4 * H), dt))  # W_hh^T, o,i,f,g
         WhrT = np.ascontiguousarray(Whr.T) if proj else None
         dr = np.empty((H, B), dt) if proj else None
         kc = np.empty((H, B), dt)
@@ -324,26 +364,28 @@ def lstm_sequence(x, h0, c0, w_ih, w_hh, b_ih=None, b_hh=None, w_hr=None, revers
             np.multiply(eo, drb, out=ao)
             dcb *= fk
             np.matmul(WhhT, a, out=dhb)
-        # weight, bias and input gradients: one GEMM each, over (4H, T * B)
+        # input and weight gradients: GEMMs over (4H, T * B) (a transposed copy costs far less
+        # than 50 small GEMMs)
         dA2 = _buffer((4 * H, T, B), dt)
         np.copyto(dA2, dA.transpose(1, 0, 2))
         dA2 = dA2.reshape(4 * H, T * B)
-        inv = np.argsort(perm)
         gx = None
         if x._rg:
-            gx = (dA2.T @ Wih_p).reshape(T, B, I)
+            gx = (dA2.T @ Wih[perm]).reshape(T, B, I)
             if reverse:
                 gx = gx[::-1]
-        gwi = (dA2 @ Xk.reshape(T * B, I))[inv] if w_ih._rg else None
-        gwh = None
-        if w_hh._rg:
-            Hprev = _buffer((T, B, P), dt)
-            np.copyto(Hprev, Hs[:-1].transpose(0, 2, 1))
-            gwh = (dA2 @ Hprev.reshape(T * B, P))[inv]
-        gb = dA2.sum(axis=1)[inv] if b_ih is not None or b_hh is not None else None
+        XH[..., I + 1:] = Hs[:-1].transpose(0, 2, 1)
+        # [dW_ih, db, dW_hh] in rows o, i, f, g; the gradients handed out come from the pool
+        # too (a .grad set to None frees them for the next step)
+        gW = np.matmul(dA2, XH.reshape(T * B, I + 1 + P), out=_buffer((4 * H, I + 1 + P), dt))
+        gwi = np.take(gW[:, :I], inv, axis=0, out=_buffer((4 * H, I), dt)) if w_ih._rg else None
+        gb = gW[inv, I]
+        gwh = (np.take(gW[:, I + 1:], inv, axis=0, out=_buffer((4 * H, P), dt))
+               if w_hh._rg else None)
         gwr = None
         if proj and w_hr._rg:
-            gwr = dHt.transpose(1, 0, 2).reshape(P, T * B) @ R.transpose(0, 2, 1).reshape(T * B, H)
+            gwr = (dHt.transpose(1, 0, 2).reshape(P, T * B)
+                   @ R.transpose(0, 2, 1).reshape(T * B, H))
         return ((gx, dh.T if h0._rg else None, dc.T if c0._rg else None, gwi, gwh)
                 + _bias_grads(b_ih, b_hh, gb, gb) + (gwr,))
 
