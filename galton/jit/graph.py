@@ -185,10 +185,12 @@ class Graph:
     __repr__ = __str__
 
 
-def _decode_tagged(a, dec):
+def _decode_tagged(a, dec, size=None, device=backend.device):
+    """Decode a tagged graph argument; ``size(ref, dim)`` and ``device(name)`` let a consumer
+    (the ONNX exporter) keep sizes symbolic and devices as names."""
     if "size" in a:
         ref, d = a["size"]
-        return dec(ref).shape[d]
+        return size(ref, d) if size is not None else dec(ref).shape[d]
     if "tuple" in a:
         return tuple(dec(x) for x in a["tuple"])
     if "list" in a:
@@ -200,7 +202,7 @@ def _decode_tagged(a, dec):
     if "dtype" in a:
         return getattr(dtypes, a["dtype"])
     if "device" in a:
-        return backend.device(a["device"])
+        return device(a["device"])
     if "dict" in a:
         return {k: dec(v) for k, v in a["dict"]}
     raise GraphError(f"unknown graph argument {a!r}")

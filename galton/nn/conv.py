@@ -181,6 +181,11 @@ class _ConvTransposeNd(_ConvNd):
         return tuple(out)
 
 
+    def forward(self, input, output_size=None):
+        op = self._output_padding(input, output_size)
+        return self._conv_transpose(input, self.weight, self.bias, self.stride, self.padding, op,
+                                    self.groups, self.dilation)
+
 class ConvTranspose2d(_ConvTransposeNd):
     """Transposed 2-D convolution ("deconvolution"): upsamples by ``stride``; weight
     (C_in, C_out/groups, KH, KW). ``forward(x, output_size)`` picks the output_padding."""
@@ -193,10 +198,7 @@ class ConvTranspose2d(_ConvTransposeNd):
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, output_padding,
                          groups, bias, dilation, padding_mode, device, dtype)
 
-    def forward(self, input, output_size=None):
-        op = self._output_padding(input, output_size)
-        return F.conv_transpose2d(input, self.weight, self.bias, self.stride, self.padding, op,
-                                  self.groups, self.dilation)
+    _conv_transpose = staticmethod(F.conv_transpose2d)
 
 
 class ConvTranspose1d(_ConvTransposeNd):
@@ -210,7 +212,4 @@ class ConvTranspose1d(_ConvTransposeNd):
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, output_padding,
                          groups, bias, dilation, padding_mode, device, dtype)
 
-    def forward(self, input, output_size=None):
-        op = self._output_padding(input, output_size)
-        return F.conv_transpose1d(input, self.weight, self.bias, self.stride, self.padding, op,
-                                  self.groups, self.dilation)
+    _conv_transpose = staticmethod(F.conv_transpose1d)

@@ -4,6 +4,7 @@ import os
 import numpy as np
 
 from ..jit import _targets
+from ..jit.graph import _decode_tagged
 from ..jit.trace import run_trace
 from ._builder import CONVERTERS, Builder, Call, ExportError, SizeOf, Val
 from . import _nn_ops, _tensor_ops  # noqa: F401  (they register the converters)
@@ -79,23 +80,8 @@ def export(model, args, f, export_params=True, verbose=False, training=None, inp
         if isinstance(a, dict):
             if "v" in a or "p" in a or "c" in a:
                 return val(a)
-            if "size" in a:
-                return SizeOf(val(a["size"][0]), a["size"][1])
-            if "tuple" in a:
-                return tuple(dec(x) for x in a["tuple"])
-            if "list" in a:
-                return [dec(x) for x in a["list"]]
-            if "slice" in a:
-                return slice(*(dec(x) for x in a["slice"]))
-            if "ellipsis" in a:
-                return Ellipsis
-            if "dtype" in a:
-                from .. import dtypes
-                return getattr(dtypes, a["dtype"])
-            if "device" in a:
-                return a["device"]
-            if "dict" in a:
-                return {k: dec(v) for k, v in a["dict"]}
+            return _decode_tagged(a, dec, size=lambda ref, d: SizeOf(val(ref), d),
+                                  device=lambda name: name)
         return a
 
     for node in rec.graph.nodes:
