@@ -19,67 +19,11 @@ their state, so the final state of each sequence is the one after its last step,
 reverse direction starts each sequence from h0 at its own last element.
 """
 import functools
-import math
-import sys
-import threading
-from collections import OrderedDict
 
 import numpy as np
 
+from ._pool import buffer
 from ._util import Tensor, make_result
-
-# Large work arrays of the kernels are recycled. A fresh multi-megabyte array is mmap'ed by the
-# allocator and every one of its pages faults on first touch; on the benchmark machine (a VM)
-# that was half the run time of a 50-step LSTM forward+backward. An array in the pool is free
-# again when nothing but the pool refers to it (the autograd closure that saved it, a tensor
-# wrapping it, any view of it: all hold a reference), so no explicit release is needed and an
-# array still in use is never handed out.
-_POOL = OrderedDict()        # (shape, dtype) -> arrays, least recently used key first
-_POOL_PER_KEY = 8            # e.g. the G of every layer and direction of a deep LSTM
-_POOL_MAX_BYTES = 128 << 20
-_POOL_MIN_BYTES = 64 << 10   # smaller arrays come from malloc's free lists cheaply anyway
-_pool_bytes = 0
-_pool_lock = threading.Lock()
-
-
-def _free_refcount():
-    """What sys.getrefcount reports, in _buffer's loop, for an array only the pool holds
-    (measured rather than assumed: it depends on the interpreter version)."""
-    for a in [np.empty(1)]:
-        return sys.getrefcount(a)
-
-
-_FREE_REFS = _free_refcount()
-
-
-def _buffer(shape, dtype, zero=False):
-    """An uninitialised (or zeroed) array of this shape, reused from the pool when one is
-    free."""
-    global _pool_bytes
-    dtype = np.dtype(dtype)
-    nbytes = math.prod(shape) * dtype.itemsize
-    if nbytes < _POOL_MIN_BYTES:
-        return (np.zeros if zero else np.empty)(shape, dtype)
-    key = (tuple(shape), dtype)
-    with _pool_lock:
-        arrays = _POOL.get(key)
-        if arrays is None:
-            arrays = _POOL[key] = []
-        _POOL.move_to_end(key)
-        for a in arrays:
-            if sys.getrefcount(a) == _FREE_REFS:
-                break
-        else:
-            a = np.empty(shape, dtype)
-            if len(arrays) < _POOL_PER_KEY:
-                arrays.append(a)
-                _pool_bytes += nbytes
-                while _pool_bytes > _POOL_MAX_BYTES and len(_POOL) > 1:  # drop the oldest
-                    old_key, old = _POOL.popitem(last=False)
-                    _pool_bytes -= len(old) * math.prod(old_key[0]) * old_key[1].itemsize
-    if zero:
-        a.fill(0)
-    return a
 
 
 def _sigmoid_(a):
@@ -105,7 +49,7 @@ def _outputs(flat, shapes, inputs, backward, name):
             outs.append(Tensor._wrap(view))
         else:
             def piece_backward(g, lo=off, hi=off + n, shape=shape):
-                full = _buffer(flat.shape, flat.dtype)
+                full = buffer(flat.shape, flat.dtype)
                 full[:lo] = 0
                 full[hi:] = 0
                 full[lo:hi].reshape(shape)[...] = g  # g may be a broadcast view: no copy
@@ -242,7 +186,7 @@ def lstm_sequence(x, h0, c0, w_ih, w_hh, b_ih=None, b_hh=None, w_hr=None, revers
     perm, inv = _lstm_perm(H)
     half = np.ones((4 * H, 1), dt)
     half[:H3] = 0.5
-    Whh_s = np.take(Whh, perm, axis=0, out=_buffer((4 * H, P), dt))
+    Whh_s = np.take(Whh, perm, axis=0, out=buffer((4 * H, P), dt))
     Whh_s *= half
     Xk = X[::-1] if reverse else X                    # time in processing order
     bs = None if batch_sizes is None else np.asarray(batch_sizes)[::-1 if reverse else 1]
@@ -250,7 +194,7 @@ def lstm_sequence(x, h0, c0, w_ih, w_hh, b_ih=None, b_hh=None, w_hr=None, revers
     # XH holds the rows [x_t, 1, h_{t-1}] of every step (h filled by the backward): the forward
     # gets the input projections with the bias as one GEMM (a broadcast bias add over (T, 4H, B)
     # would cost as much as the GEMM), the backward dW_ih, the bias gradient and dW_hh as one.
-    XH = _buffer((T, B, I + 1 + P), dt)
+    XH = buffer((T, B, I + 1 + P), dt)
     XH[..., :I] = Xk
     XH[..., I] = 1
     bi, bh = _biases(b_ih, b_hh, dt)
@@ -259,20 +203,20 @@ def lstm_sequence(x, h0, c0, w_ih, w_hh, b_ih=None, b_hh=None, w_hr=None, revers
         bias += bi
     if bh is not None:
         bias += bh
-    Wa = _buffer((4 * H, I + 1), dt)                  # [W_ih | b], rows o, i, f, g, halved
+    Wa = buffer((4 * H, I + 1), dt)                  # [W_ih | b], rows o, i, f, g, halved
     np.take(Wih, perm, axis=0, out=Wa[:, :I])
     Wa[:, I] = bias[perm]
     Wa *= half
-    G = _buffer((T, 4 * H, B), dt)                    # input projections, as (T, 4H, B)
+    G = buffer((T, 4 * H, B), dt)                    # input projections, as (T, 4H, B)
     np.matmul(Wa, XH[..., :I + 1].transpose(0, 2, 1), out=G)
     proj = w_hr is not None
     Whr = w_hr.data if proj else None
-    Hs = _buffer((T + 1, P, B), dt)                   # Hs[k]: h before step k
-    Cs = _buffer((T + 1, H, B), dt)
+    Hs = buffer((T + 1, P, B), dt)                   # Hs[k]: h before step k
+    Cs = buffer((T + 1, H, B), dt)
     Hs[0] = h0.data.T
     Cs[0] = c0.data.T
-    TC = _buffer((T, H, B), dt, zero=packed)          # tanh(c) of each step
-    R = _buffer((T, H, B), dt, zero=packed) if proj else None  # o * tanh(c), before W_hr
+    TC = buffer((T, H, B), dt, zero=packed)          # tanh(c) of each step
+    R = buffer((T, H, B), dt, zero=packed) if proj else None  # o * tanh(c), before W_hr
     S, O, Ig, F, Gg = G[:, :H3], G[:, :H], G[:, H:2 * H], G[:, 2 * H:H3], G[:, H3:]
     tmp = np.empty((4 * H, B), dt)
     ig = np.empty((H, B), dt)
@@ -301,7 +245,7 @@ def lstm_sequence(x, h0, c0, w_ih, w_hh, b_ih=None, b_hh=None, w_hr=None, revers
         np.multiply(ok, tc, out=rk)
         if proj:
             np.matmul(Whr, rk, out=hn)
-    flat = _buffer((T * B * P + B * P + B * H,), dt)
+    flat = buffer((T * B * P + B * P + B * H,), dt)
     out = flat[:T * B * P].reshape(T, B, P)
     Hk = Hs[1:]
     out[...] = (Hk[::-1] if reverse else Hk).transpose(0, 2, 1)
@@ -313,13 +257,13 @@ def lstm_sequence(x, h0, c0, w_ih, w_hh, b_ih=None, b_hh=None, w_hr=None, revers
 
     def backward(g):
         dOut = g[:T * B * P].reshape(T, B, P)
-        dOutk = _buffer((T, P, B), dt)
+        dOutk = buffer((T, P, B), dt)
         np.copyto(dOutk, (dOut[::-1] if reverse else dOut).transpose(0, 2, 1))
         dh = np.ascontiguousarray(g[T * B * P:T * B * P + B * P].reshape(B, P).T)
         dc = np.ascontiguousarray(g[T * B * P + B * P:].reshape(B, H).T)
         # the factors that depend on saved values alone, for all steps at once (rows o, i, f, g):
         # E * (dh or dc) is a gate pre-activation's gradient; K * dh is dc's share through h
-        E = _buffer(G.shape, dt)
+        E = buffer(G.shape, dt)
         Es = E[:, :H3]
         np.subtract(1, S, out=Es)
         Es *= S                                        # sigmoid' = s (1 - s)
@@ -330,16 +274,16 @@ def lstm_sequence(x, h0, c0, w_ih, w_hh, b_ih=None, b_hh=None, w_hr=None, revers
         np.multiply(Gg, Gg, out=Eg)
         np.subtract(1, Eg, out=Eg)
         Eg *= Ig                                       # d g = dc * i * (1 - g^2)
-        K = _buffer(TC.shape, dt)
+        K = buffer(TC.shape, dt)
         np.multiply(TC, TC, out=K)
         np.subtract(1, K, out=K)
         K *= O                                         # dc += dh * o * (1 - tanh(c)^2)
         E3 = E[:, H:].reshape(T, 3, H, B)
         Eo = E[:, :H]
-        dA = _buffer((T, 4 * H, B), dt, zero=packed)   # pre-activation gradients, o, i, f, g
+        dA = buffer((T, 4 * H, B), dt, zero=packed)   # pre-activation gradients, o, i, f, g
         dA3, dAo = dA[:, H:].reshape(T, 3, H, B), dA[:, :H]
-        dHt = _buffer((T, P, B), dt, zero=packed) if proj else None  # each step's dh, for dW_hr
-        WhhT = np.take(Whh.T, perm, axis=1, out=_buffer((P, 4 * H), dt))  # W_hh^T, o,i,f,g
+        dHt = buffer((T, P, B), dt, zero=packed) if proj else None  # each step's dh, for dW_hr
+        WhhT = np.take(Whh.T, perm, axis=1, out=buffer((P, 4 * H), dt))  # W_hh^T, o,i,f,g
         WhrT = np.ascontiguousarray(Whr.T) if proj else None
         dr = np.empty((H, B), dt) if proj else None
         kc = np.empty((H, B), dt)
@@ -366,7 +310,7 @@ def lstm_sequence(x, h0, c0, w_ih, w_hh, b_ih=None, b_hh=None, w_hr=None, revers
             np.matmul(WhhT, a, out=dhb)
         # input and weight gradients: GEMMs over (4H, T * B) (a transposed copy costs far less
         # than 50 small GEMMs)
-        dA2 = _buffer((4 * H, T, B), dt)
+        dA2 = buffer((4 * H, T, B), dt)
         np.copyto(dA2, dA.transpose(1, 0, 2))
         dA2 = dA2.reshape(4 * H, T * B)
         gx = None
@@ -377,10 +321,10 @@ def lstm_sequence(x, h0, c0, w_ih, w_hh, b_ih=None, b_hh=None, w_hr=None, revers
         XH[..., I + 1:] = Hs[:-1].transpose(0, 2, 1)
         # [dW_ih, db, dW_hh] in rows o, i, f, g; the gradients handed out come from the pool
         # too (a .grad set to None frees them for the next step)
-        gW = np.matmul(dA2, XH.reshape(T * B, I + 1 + P), out=_buffer((4 * H, I + 1 + P), dt))
-        gwi = np.take(gW[:, :I], inv, axis=0, out=_buffer((4 * H, I), dt)) if w_ih._rg else None
+        gW = np.matmul(dA2, XH.reshape(T * B, I + 1 + P), out=buffer((4 * H, I + 1 + P), dt))
+        gwi = np.take(gW[:, :I], inv, axis=0, out=buffer((4 * H, I), dt)) if w_ih._rg else None
         gb = gW[inv, I]
-        gwh = (np.take(gW[:, I + 1:], inv, axis=0, out=_buffer((4 * H, P), dt))
+        gwh = (np.take(gW[:, I + 1:], inv, axis=0, out=buffer((4 * H, P), dt))
                if w_hh._rg else None)
         gwr = None
         if proj and w_hr._rg:
