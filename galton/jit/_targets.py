@@ -1,7 +1,8 @@
 """Which galton callables a traced graph may name, and how a name finds its callable.
 
-A graph node names its operation as ``"Tensor.view"``, ``"galton.cat"`` or ``"F.conv2d"``.
-The same three tables decide what tracing records (the callables it wraps while it runs)
+A graph node names its operation as ``"Tensor.view"``, ``"galton.cat"``, ``"F.conv2d"`` or
+``"rnn.lstm"`` (a recurrent layer as a function of its weights, see ``_rnn.py``).
+The same four tables decide what tracing records (the callables it wraps while it runs)
 and what a loaded graph may call: a name outside them is refused, so a graph file from a
 stranger can only run galton's own tensor operations, never arbitrary code.
 """
@@ -43,12 +44,20 @@ def tensor_methods():
     return sorted(n for n in names if callable(getattr(Tensor, n, None)))
 
 
+# creation functions a trace records when their shape comes from the input: a size read from a
+# traced tensor (``zeros(2, x.size(0), 4)``, the initial state of an LSTM) or a traced tensor
+# itself (``zeros_like(x)``); called with plain ints they stay constants
+CREATION = ("zeros", "ones", "empty", "full", "zeros_like", "ones_like", "empty_like",
+            "full_like", "arange")
+
+
 def galton_functions():
-    """Names of the ``galton.<name>`` functions that are ops (galton.cat, galton.flatten, ...)."""
+    """Names of the ``galton.<name>`` functions that are ops (galton.cat, galton.flatten, ...)
+    and the creation functions of ``CREATION``."""
     import galton
     return sorted(n for n, f in vars(galton).items()
                   if not n.startswith("_") and isinstance(f, types.FunctionType)
-                  and f.__module__.startswith("galton.ops."))
+                  and (f.__module__.startswith("galton.ops.") or n in CREATION))
 
 
 def functional():
@@ -77,11 +86,13 @@ _ALLOWED = None
 
 
 def allowed():
-    """{"Tensor": names, "galton": names, "F": names}: every op a graph may name."""
+    """{"Tensor": names, "galton": names, "F": names, "rnn": names}: every op a graph may
+    name."""
     global _ALLOWED
     if _ALLOWED is None:
+        from . import _rnn
         _ALLOWED = {"Tensor": frozenset(tensor_methods()), "galton": frozenset(galton_functions()),
-                    "F": frozenset(functional_names())}
+                    "F": frozenset(functional_names()), "rnn": frozenset(_rnn.NAMES)}
     return _ALLOWED
 
 
@@ -101,4 +112,7 @@ def resolve(op):
     if space == "galton":
         import galton
         return getattr(galton, name)
+    if space == "rnn":
+        from . import _rnn
+        return getattr(_rnn, name)
     return getattr(functional(), name)

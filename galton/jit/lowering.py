@@ -2,9 +2,10 @@
 
 Most layers call ``galton.nn.functional`` through names the tracer wraps, so their ops are
 recorded without help. A few layers reach their op by a name bound at import time (``nn.Linear``
-calls ``ops.linalg.linear``; dropout layers and argument-free activations such as
-``nn.Tanh`` keep their function as a class attribute), so they are recorded here from their
-attributes as the ``F`` call they amount to, and the ops inside them are not recorded.
+calls ``ops.linalg.linear``, ``nn.Embedding`` its functional imported by name; dropout layers
+and argument-free activations such as ``nn.Tanh`` keep their function as a class attribute),
+so they are recorded here from their attributes as the ``F`` call they amount to, and the ops
+inside them are not recorded.
 After every module the hooks check that its output is a graph value: a layer whose work the
 tracer could not see is an error naming the layer, never a silently wrong graph.
 """
@@ -36,6 +37,11 @@ def _conv(rec, m, args, out):
                    out)
 
 
+def _embedding(rec, m, args, out):
+    rec.record("F.embedding", (args[0], m.weight, m.padding_idx, m.max_norm, m.norm_type,
+                               m.scale_grad_by_freq, m.sparse), {}, out)
+
+
 def _class_fn(m):
     """``F.<name>`` of the functional a layer keeps as its class attribute ``_fn``."""
     op = f"F.{type(m)._fn.__name__}"
@@ -60,6 +66,8 @@ def lowering_for(module):
         return _linear
     if type(module) in (nn.Conv1d, nn.Conv2d):
         return _conv
+    if type(module) is nn.Embedding:
+        return _embedding
     # layers that keep their functional as a class attribute bound at import time
     if isinstance(getattr(type(module), "_fn", None), types.FunctionType):
         if type(module).__module__ == "galton.nn.dropout":

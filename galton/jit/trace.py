@@ -7,13 +7,14 @@ which the layers call them). A wrapped call at the top level -- not inside anoth
 op -- becomes a graph node; the ops it runs internally are not recorded. Layers whose
 ``forward`` calls ops that are not reachable that way (``nn.Linear``, the dropout layers,
 convolutions with a padding mode) are recorded as one functional node each through forward
-hooks.
+hooks, and the recurrent layers (RNN, LSTM, GRU and their cells) as one ``rnn.*`` node each
+through their patched ``forward`` (see ``_rnn.py``).
 
 Limits, as in PyTorch's tracer: Python control flow is frozen to the branch the example took,
 and a tensor turned into a Python value (``if x.sum() > 0``, ``float(x)``, ``x.item()``,
 ``x.tolist()``) becomes a constant -- a ``TracerWarning`` says so. Sizes read with
-``x.size(d)`` / ``x.shape[d]`` are recorded as sizes (``x.view(x.size(0), -1)`` works for any
-batch); arithmetic on them is frozen. Tracing patches shared classes: do not trace in two
+``x.size(d)`` / ``x.shape[d]`` are recorded as sizes (``x.view(x.size(0), -1)`` and
+``galton.zeros(2, x.size(0), 16)`` work for any batch); arithmetic on them is frozen. Tracing patches shared classes: do not trace in two
 threads at once.
 """
 import functools
@@ -177,8 +178,9 @@ class Recorder:
 
 
 def _has_tensor(items):
+    """Whether a call reads a tensor or a traced size (``galton.zeros(x.size(0), 4)``)."""
     for a in items:
-        if isinstance(a, Tensor):
+        if isinstance(a, (Tensor, TracedInt)):
             return True
         if isinstance(a, (tuple, list)) and _has_tensor(a):
             return True
@@ -268,6 +270,8 @@ def _install(patches):
                        ("__index__", "index"), ("item", "number"), ("tolist", "list"),
                        ("numpy", "NumPy array"), ("__iter__", "iterator")):
         patches.set(Tensor, name, _warn_convert(what, Tensor.__dict__[name]))
+    from . import _rnn
+    _rnn.install(patches, _wrap_op)
     size = _traced_size(Tensor.__dict__["size"])
     patches.set(Tensor, "size", size)
     patches.set(Tensor, "shape", property(lambda self: size(self)))

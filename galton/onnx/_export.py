@@ -7,7 +7,7 @@ from ..jit import _targets
 from ..jit.graph import _decode_tagged
 from ..jit.trace import run_trace
 from ._builder import CONVERTERS, Builder, Call, ExportError, SizeOf, Val
-from . import _nn_ops, _tensor_ops  # noqa: F401  (they register the converters)
+from . import _nn_ops, _rnn_ops, _tensor_ops  # noqa: F401  (they register the converters)
 
 MIN_OPSET = 13  # Softmax over one axis, Squeeze/Unsqueeze/ReduceSum with axes as inputs
 

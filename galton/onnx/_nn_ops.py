@@ -1,5 +1,5 @@
-"""ONNX converters for the layers' ops: linear, convolution, pooling, normalisation, dropout,
-activations and softmax."""
+"""ONNX converters for the layers' ops: linear, convolution, pooling, embedding,
+normalisation, dropout, activations and softmax."""
 import math
 
 import numpy as np
@@ -142,6 +142,15 @@ def adaptive_max_pool(b, c):
         return b.node("MaxPool", [x], kernel_shape=k, strides=k)
     raise ExportError(f"galton.onnx.export: {c.op} from {list(size_in)} to {list(size_out)} "
                       f"(uneven bins) is not supported")
+
+
+@converts("F.embedding")
+def embedding(b, c):
+    if c.get("max_norm") is not None:
+        raise ExportError("galton.onnx.export: embedding with max_norm (which renormalises the "
+                          "weight in place) is not supported")
+    idx, w = c[0], c.get("weight")
+    return b.node("Gather", [w.name, b.cast(idx, np.int64)], axis=0)
 
 
 # --- normalisation and dropout --------------------------------------------------------------

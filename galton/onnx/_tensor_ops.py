@@ -292,3 +292,51 @@ def getitem(b, c):
     if new:
         y = b.node("Unsqueeze", [y, b.ints(new)])
     return y if y != x.name else b.node("Identity", [x])
+
+
+# --- creation with a traced shape (zeros(2, x.size(0), 4), zeros_like(x), arange(x.size(1))) ----
+def _filled(b, shape, value, dtype):
+    from onnx import numpy_helper
+    return b.node("ConstantOfShape", [shape],
+                  value=numpy_helper.from_array(np.asarray([value], dtype=dtype), "value"))
+
+
+@converts("galton.zeros", "galton.ones", "galton.empty", "galton.full")
+def constant_of_shape(b, c):
+    name = c.op.partition(".")[2]
+    size = list(c.get("size"))
+    if len(size) == 1 and isinstance(size[0], (tuple, list)):
+        size = list(size[0])
+    value = {"zeros": 0, "empty": 0, "ones": 1}.get(name, c.get("fill_value"))
+    return _filled(b, shape_input(b, size), value, c.out_dtype)
+
+
+@converts("galton.zeros_like", "galton.ones_like", "galton.empty_like", "galton.full_like")
+def constant_like(b, c):
+    name = c.op.partition(".")[2]
+    value = {"zeros_like": 0, "empty_like": 0, "ones_like": 1}.get(name, c.get("fill_value"))
+    return _filled(b, b.node("Shape", [c[0]]), value, c.out_dtype)
+
+
+@converts("galton.arange")
+def arange(b, c):
+    start, end, step = c.get("start"), c.get("end"), c.get("step")
+    if end is None:
+        start, end = 0, start
+    dt = c.out_dtype
+
+    def scalar(v):
+        if isinstance(v, SizeOf):
+            shape = b.node("Shape", [v.val])
+            s = b.node("Gather", [shape, b.const(np.asarray(axis(v.dim, v.val.ndim), np.int64))],
+                       axis=0)
+            return s if dt == np.int64 else b.node("Cast", [s], to=_onnx_dtype(dt))
+        if isinstance(v, Val):
+            raise ExportError("galton.onnx.export: arange with tensor bounds is not supported")
+        return b.scalar(v, dt)
+    return b.node("Range", [scalar(start), scalar(end), scalar(step)])
+
+
+def _onnx_dtype(dt):
+    from onnx import helper
+    return helper.np_dtype_to_tensor_dtype(np.dtype(dt))

@@ -9,8 +9,9 @@ and each record's data is a serialised ``tensorflow.Event`` protobuf message. On
 messages and fields galton writes are encoded here (numbers from tensorflow's event.proto,
 summary.proto, tensor.proto and tensor_shape.proto; all proto3):
 
-    Event        1 wall_time double, 2 step int64, 3 file_version string, 5 summary Summary,
-                 7 session_log SessionLog, 10 source_metadata SourceMetadata {1 writer string}
+    Event        1 wall_time double, 2 step int64, 3 file_version string, 4 graph_def bytes,
+                 5 summary Summary, 7 session_log SessionLog,
+                 10 source_metadata SourceMetadata {1 writer string}
     Summary      1 value repeated Value
     Value        1 tag string, 2 simple_value float, 4 image Image, 5 histo HistogramProto,
                  8 tensor TensorProto, 9 metadata SummaryMetadata
@@ -21,6 +22,10 @@ summary.proto, tensor.proto and tensor_shape.proto; all proto3):
                  5 float_val packed float, 6 double_val packed double, 8 string_val repeated bytes
     SummaryMetadata 1 plugin_data {1 plugin_name string, 2 content bytes}
     SessionLog   1 status enum (START = 1)
+    GraphDef     1 node repeated NodeDef, 4 versions VersionDef {1 producer int32}
+    NodeDef      1 name string, 2 op string, 3 input repeated string,
+                 5 attr map<string, AttrValue> (entries {1 key, 2 value})
+    AttrValue    1 list ListValue {7 shape repeated TensorShapeProto}, 2 s bytes
 
 Fields are written in field-number order and proto3 defaults (0, "", empty) are left out,
 exactly as the protobuf library serialises them, so our bytes equal PyTorch's for the same
@@ -147,11 +152,14 @@ SESSION_START = 1
 
 
 def event(wall_time, step=None, *, summary=None, file_version=None, session_log=None,
-          source_writer=None):
-    """A serialised Event; ``summary`` and ``session_log`` are serialised messages."""
+          source_writer=None, graph_def=None):
+    """A serialised Event; ``summary``, ``session_log`` and ``graph_def`` are serialised
+    messages."""
     parts = [f_double(1, wall_time), f_varint(2, step or 0)]
     if file_version is not None:
         parts.append(f_bytes(3, file_version, always=True))
+    if graph_def is not None:
+        parts.append(f_bytes(4, graph_def, always=True))
     if summary is not None:
         parts.append(f_bytes(5, summary, always=True))
     if session_log is not None:
@@ -215,6 +223,29 @@ def tensor(dtype, *, shape=None, float_val=None, double_val=None, string_val=Non
 def plugin_metadata(plugin_name, content=b""):
     """A serialised SummaryMetadata naming the TensorBoard plugin that shows the value."""
     return f_bytes(1, f_bytes(1, plugin_name) + f_bytes(2, content), always=True)
+
+
+def tensor_shape(dims):
+    """A serialised TensorShapeProto."""
+    return b"".join(f_bytes(2, f_varint(1, size), always=True) for size in dims)
+
+
+def graph_def(nodes, producer=22):
+    """A serialised GraphDef of ``nodes``: dicts with name, op, inputs, shapes (the
+    ``_output_shapes`` attribute) and attr (a text attribute, left out when empty)."""
+    parts = []
+    for n in nodes:
+        shapes = b"".join(f_bytes(7, tensor_shape(s), always=True) for s in n["shapes"])
+        attrs = [("_output_shapes", f_bytes(1, shapes, always=True))]
+        if n["attr"]:
+            attrs.append(("attr", f_bytes(2, n["attr"], always=True)))
+        body = [f_bytes(1, n["name"]), f_bytes(2, n["op"])]
+        body += [f_bytes(3, i, always=True) for i in n["inputs"]]
+        body += [f_bytes(5, f_bytes(1, k) + f_bytes(2, v, always=True), always=True)
+                 for k, v in attrs]
+        parts.append(f_bytes(1, b"".join(body), always=True))
+    parts.append(f_bytes(4, f_varint(1, producer), always=True))
+    return b"".join(parts)
 
 
 # --- decoding (for reading logs back: tests, tools) ---------------------------------------

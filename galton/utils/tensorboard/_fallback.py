@@ -3,8 +3,9 @@ written by galton itself (the protobuf messages and TFRecord framing of ``_event
 its own queued, periodically flushed ``EventFileWriter``.
 
 It exposes the same names as ``_library.py`` (``NAME``, ``EventFileWriter``, ``scalar``,
-``histogram``, ``image``, ``text``, ``event``), so ``SummaryWriter`` does not care which one
-it writes through; an event here is its serialised bytes.
+``histogram``, ``image``, ``text``, ``event``, ``graph_event``, ``hparams``), so
+``SummaryWriter`` does not care which one it writes through; an event here is its serialised
+bytes. ``hparams`` is the exception: it raises ImportError (see there).
 """
 import os
 import socket
@@ -144,3 +145,16 @@ def event(wall_time, step=None, value=None, file_version=None, session_start=Fal
         wall_time, step, summary=None if value is None else _events.summary(value),
         file_version=file_version,
         session_log=_events.session_log(_events.SESSION_START) if session_start else None)
+
+
+def graph_event(wall_time, nodes):
+    """A serialised Event holding the GraphDef of ``nodes`` (from ``_graph.graph_nodes``)."""
+    return _events.event(wall_time, graph_def=_events.graph_def(nodes))
+
+
+def hparams(entries, metric_names):
+    """Not written by hand: the hparams plugin's messages (Experiment, SessionStartInfo with
+    google.protobuf Values, ...) are the tensorboard package's own; guessing their bytes
+    could log something TensorBoard misreads."""
+    raise ImportError("SummaryWriter.add_hparams needs the tensorboard package (its hparams "
+                      "plugin defines the messages it writes): pip install tensorboard")

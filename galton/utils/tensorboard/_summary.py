@@ -144,3 +144,42 @@ def figure_to_chw(figure, close):
         import matplotlib.pyplot as plt
         plt.close(figure)
     return np.ascontiguousarray(rgba[:, :, :3].transpose(2, 0, 1))
+
+
+def hparam_entries(hparam_dict, domains):
+    """The hyperparameters for the hparams plugin, checked as PyTorch checks them: a list of
+    ``(name, kind, value, discrete_domain_or_None)`` with kind "number", "string" or "bool".
+
+    Values are bools, numbers, strings or one-element tensors; None values are skipped.
+    (PyTorch's ``hparams`` tests ``int`` before ``bool`` and so logs True as the number 1;
+    here a bool is a bool, as its DATA_TYPE_BOOL branch intends.)
+    """
+    domains = domains or {}
+    if not isinstance(domains, dict):
+        raise TypeError("parameter: hparam_domain_discrete should be a dictionary, nothing "
+                        "logged.")
+    for k, v in domains.items():
+        if k not in hparam_dict or not isinstance(v, list) or \
+                not all(isinstance(d, type(hparam_dict[k])) for d in v):
+            raise TypeError(f"parameter: hparam_domain_discrete[{k}] should be a list of same "
+                            f"type as hparam_dict[{k}].")
+    out = []
+    for k, v in hparam_dict.items():
+        if v is None:
+            continue
+        if isinstance(v, (bool, np.bool_)):
+            kind, v = "bool", bool(v)
+        elif isinstance(v, (int, float, np.integer, np.floating)):
+            kind, v = "number", float(v)
+        elif isinstance(v, str):
+            kind = "string"
+        elif hasattr(v, "detach") and hasattr(v, "numpy"):
+            kind, v = "number", float(to_numpy(v).reshape(-1)[0])
+        else:
+            raise ValueError("value should be one of int, float, str, bool, or torch.Tensor")
+        domain = domains.get(k)
+        if domain is not None:
+            domain = [bool(d) if kind == "bool" else float(d) if kind == "number" else d
+                      for d in domain]
+        out.append((k, kind, v, domain))
+    return out

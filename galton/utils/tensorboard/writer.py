@@ -36,7 +36,8 @@ def _encoder():
 
 
 class SummaryWriter:
-    """Write scalars, images, histograms and text for TensorBoard (as
+    """Write scalars, images, histograms, text, the model graph and hyperparameters for
+    TensorBoard (as
     ``torch.utils.tensorboard.SummaryWriter``).
 
     ``log_dir`` defaults to ``runs/<Mon DD_HH-MM-SS>_<host><comment>``. Each writer creates
@@ -170,6 +171,49 @@ class SummaryWriter:
     def add_text(self, tag, text_string, global_step=None, walltime=None):
         """Log a string (TensorBoard renders it as Markdown) under ``<tag>/text_summary``."""
         self._add_summary(self._encoder.text(tag, text_string), global_step, walltime)
+
+    # --- the model graph and hyperparameters --------------------------------------------
+    def add_graph(self, model, input_to_model=None, verbose=False, use_strict_trace=True):
+        """Log the graph of ``model`` for TensorBoard's Graphs tab, as PyTorch does.
+
+        The model is traced (``galton.jit.trace``) in eval mode on ``input_to_model`` (a
+        tensor or a tuple/list of tensors); each recorded op becomes a node in the box of
+        the module that ran it (``Net/Conv2d[conv1]/conv2d.3``), wired to the inputs,
+        parameters and ops it reads, with its result shapes. ``verbose`` prints the traced
+        graph; ``use_strict_trace`` is accepted for PyTorch compatibility.
+
+        >>> writer.add_graph(model, galton.randn(1, 1, 28, 28))
+        """
+        from ._graph import graph_nodes
+        nodes = graph_nodes(model, input_to_model, verbose)
+        self._get_file_writer().add_event(self._encoder.graph_event(time.time(), nodes))
+
+    def add_hparams(self, hparam_dict, metric_dict, hparam_domain_discrete=None, run_name=None,
+                    global_step=None):
+        """Log one run's hyperparameters and final metrics for TensorBoard's HParams tab.
+
+        As PyTorch, the hparams plugin's experiment, session-start and session-end summaries
+        and each metric (as a scalar) go to a sub-run ``<log_dir>/<run_name>`` (``run_name``
+        defaults to the current time), so calls with different hyperparameters make rows of
+        one table. Values are bools, numbers, strings or one-element tensors (None is
+        skipped); ``hparam_domain_discrete`` lists the values an hparam can take
+        (``{"optimizer": ["sgd", "adam"]}``). Needs the tensorboard package.
+
+        >>> writer.add_hparams({"lr": 0.1, "bsize": 32}, {"hparam/accuracy": 0.9})
+        """
+        if type(hparam_dict) is not dict or type(metric_dict) is not dict:
+            raise TypeError("hparam_dict and metric_dict should be dictionary.")
+        entries = _summary.hparam_entries(hparam_dict, hparam_domain_discrete)
+        numbers = {k: _summary.scalar_number(k, v) for k, v in metric_dict.items()}
+        values = self._encoder.hparams(entries, list(metric_dict))
+        if not run_name:
+            run_name = str(time.time())
+        logdir = os.path.join(self._get_file_writer().get_logdir(), run_name)
+        with SummaryWriter(log_dir=logdir) as w_hp:
+            for value in values:
+                w_hp._add_summary(value, global_step, None)
+            for k, number in numbers.items():
+                w_hp.add_scalar(k, number, global_step)
 
     # --- life cycle ---------------------------------------------------------------------
     def flush(self):
