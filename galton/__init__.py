@@ -5,6 +5,9 @@
 import importlib as _importlib
 import types as _types
 
+from . import _malloc
+_malloc.tune()  # reuse freed activation memory instead of faulting in fresh pages each step
+
 from . import backend as _backend
 from .dtypes import (bool_ as bool, double, dtype, float, float16, float32, float64,  # noqa: A001
                      get_default_dtype, half, int, int8, int16, int32, int64, long,  # noqa: A001
@@ -17,6 +20,7 @@ from .backend import device
 from .amp.autocast_mode import autocast
 from .summary import summary
 from .threads import get_num_threads, set_num_threads  # the function shadows its module's name, as intended
+from .ops._kernels import enabled as compiled_kernels, set_enabled as set_compiled_kernels
 from . import dtypes as _dtypes
 if hasattr(_dtypes, "bfloat16"):
     bfloat16 = _dtypes.bfloat16

@@ -16,7 +16,10 @@ conv_transpose2d is the adjoint: its forward is conv2d's input gradient and its 
 im2col of the output gradient.
 """
 
+import numpy as np
+
 from .. import backend
+from . import _kernels
 from ._util import make_result
 from ..amp import autocast_mode as _autocast
 
@@ -78,6 +81,38 @@ def _col2im(cols, shape, kh, kw, sh, sw, dh, dw, oh, ow):
         for j in range(kw):
             q = j * dw
             dst[:, :, r:r + hspan:sh, q:q + wspan:sw] += c6[:, i, j]
+    return out
+
+
+def _columns(a, kh, kw, sh, sw, dh, dw, pad, oh, ow):
+    """Columns (C*KH*KW, N*OH*OW) of an unpadded (N, C, H, W) array, its zero padding
+    included: one compiled pass when the kernels are on, else NumPy slices of a padded copy."""
+    k = _kernels.get(a)
+    if k is None:
+        return _im2col(_pad_zeros(a, pad, backend.array_module(a)), kh, kw, sh, sw, dh, dw, oh, ow)
+    n, c = a.shape[:2]
+    cols = np.empty((c, kh, kw, n, oh, ow), a.dtype)
+    if sh == sw == dh == dw == 1:  # the common case has a faster loop; padding by a copy
+        k.im2col_unit(np.ascontiguousarray(_pad_zeros(a, pad, np)), cols)
+    else:
+        k.im2col(np.ascontiguousarray(a), cols, sh, sw, dh, dw, pad[0], pad[2])
+    return cols.reshape(c * kh * kw, n * oh * ow)
+
+
+def _image(cols, shape, kh, kw, sh, sw, dh, dw, pad, oh, ow):
+    """The adjoint of _columns: the unpadded (N, C, H, W) sum of the columns."""
+    n, c, h, w = shape
+    k = _kernels.get(cols)
+    if k is None:
+        padded = (n, c, h + pad[0] + pad[1], w + pad[2] + pad[3])
+        return _unpad(_col2im(cols, padded, kh, kw, sh, sw, dh, dw, oh, ow), pad, h, w)
+    cols = np.ascontiguousarray(cols).reshape(c, kh, kw, n, oh, ow)
+    if sh == sw == dh == dw == 1:
+        out = np.zeros((n, c, h + pad[0] + pad[1], w + pad[2] + pad[3]), cols.dtype)
+        k.col2im_unit(cols, out)
+        return _unpad(out, pad, h, w)
+    out = np.zeros(shape, cols.dtype)
+    k.col2im(cols, out, sh, sw, dh, dw, pad[0], pad[2])
     return out
 
 
@@ -150,7 +185,7 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
                            f"({ekh} x {ekw}). Kernel size can't be greater than actual input size")
     oh, ow = (hp - ekh) // sh + 1, (wp - ekw) // sw + 1
     xp = backend.array_module(a)
-    cols = _im2col(_pad_zeros(a, pad, xp), kh, kw, sh, sw, dh, dw, oh, ow)
+    cols = _columns(a, kh, kw, sh, sw, dh, dw, pad, oh, ow)
     w2 = w.reshape(o, -1)
     out = _planes_to_nchw(_grouped_mm(w2, cols, groups), n, o, oh, ow,
                           None if bias is None else bias.data, xp)
@@ -166,7 +201,7 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
         gx = None
         if need_x:
             dcols = _grouped_mm(w2, gp, groups, trans_a=True)
-            gx = _unpad(_col2im(dcols, (n, c, hp, wp), kh, kw, sh, sw, dh, dw, oh, ow), pad, h, wd)
+            gx = _image(dcols, (n, c, h, wd), kh, kw, sh, sw, dh, dw, pad, oh, ow)
         return gx, gw, gb
     return make_result(out, (input, weight, bias), backward, "ConvolutionBackward0")
 
@@ -199,15 +234,13 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
     if oh <= 0 or ow <= 0:
         raise RuntimeError(f"Given input size per channel: ({h} x {wd}). Calculated output size "
                            f"per channel: ({oh} x {ow}). Output size is too small")
-    hp, wp = oh + 2 * ph, ow + 2 * pw
     pad = (ph, ph, pw, pw)
     xp = backend.array_module(a)
     xt = _nchw_to_planes(a)                                  # (Cin, N*H*W)
     w2 = w.reshape(cin, -1)                                  # (Cin, Cout/g*KH*KW)
     dcols = _grouped_mm(w2, xt, groups, trans_a=True)        # (Cout*KH*KW, N*H*W)
-    full = _col2im(dcols, (n, cout, hp, wp), kh, kw, sh, sw, dh, dw, h, wd)
+    out = _image(dcols, (n, cout, oh, ow), kh, kw, sh, sw, dh, dw, pad, h, wd)
     del dcols
-    out = _unpad(full, pad, oh, ow) if (ph or pw) else full
     if bias is not None:
         out += bias.data.reshape(1, cout, 1, 1)
     need_x, need_w = input._rg, weight._rg
@@ -216,7 +249,7 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
     need_b = bias is not None and bias._rg
 
     def backward(g):
-        cols = _im2col(_pad_zeros(g, pad, xp), kh, kw, sh, sw, dh, dw, h, wd)
+        cols = _columns(g, kh, kw, sh, sw, dh, dw, pad, h, wd)
         gw = _grouped_mm(saved_xt, cols, groups, trans_b=True).reshape(w.shape) if need_w else None
         gx = None
         if need_x:
@@ -241,14 +274,13 @@ def im2col(input, kernel_size, dilation=1, padding=0, stride=1):
                            f"dilation=({dh}, {dw}), padding=({pad[0]}, {pad[2]}), calculated "
                            f"shape of the array of sliding blocks as ({oh}, {ow}), but its "
                            "components must be at least one.")
-    xp = backend.array_module(a)
-    cols = _im2col(_pad_zeros(a, pad, xp), kh, kw, sh, sw, dh, dw, oh, ow)
+    cols = _columns(a, kh, kw, sh, sw, dh, dw, pad, oh, ow)
     k = c * kh * kw
     out = cols.reshape(k, n, oh * ow).transpose(1, 0, 2).copy()
 
     def backward(g):
         gc = g.transpose(1, 0, 2).reshape(k, n * oh * ow)
-        return (_unpad(_col2im(gc, (n, c, hp, wp), kh, kw, sh, sw, dh, dw, oh, ow), pad, h, wd),)
+        return (_image(gc, (n, c, h, wd), kh, kw, sh, sw, dh, dw, pad, oh, ow),)
     return make_result(out, (input,), backward, "Im2ColBackward0")
 
 
@@ -275,11 +307,10 @@ def col2im(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
                            f"the calculated number of sliding blocks {oh} * {ow} = {oh * ow}, "
                            f"but got input.size(2)={L}.")
     cols = a.transpose(1, 0, 2).reshape(k, n * L)
-    out = _unpad(_col2im(cols, (n, c, hp, wp), kh, kw, sh, sw, dh, dw, oh, ow), pad, h, wd)
-    xp = backend.array_module(a)
+    out = _image(cols, (n, c, h, wd), kh, kw, sh, sw, dh, dw, pad, oh, ow)
 
     def backward(g):
-        gc = _im2col(_pad_zeros(g, pad, xp), kh, kw, sh, sw, dh, dw, oh, ow)
+        gc = _columns(g, kh, kw, sh, sw, dh, dw, pad, oh, ow)
         return (gc.reshape(k, n, L).transpose(1, 0, 2).copy(),)
     return make_result(out, (input,), backward, "Col2ImBackward0")
 

@@ -5,6 +5,7 @@ import numpy as np
 
 from ._util import Tensor, make_result, operands, to_float, unbroadcast, shape_of
 from ._erf import erf_array
+from . import _kernels
 
 
 def exp(x):
@@ -97,8 +98,19 @@ def sigmoid(x):
 
 def relu(x):
     a = x.data
-    y = np.maximum(a, 0)
-    return make_result(y, (x,), lambda g: (g * (y > 0),), "ReluBackward0")
+    k = _kernels.get(a)
+    if k is None or not a.flags.c_contiguous:
+        y = np.maximum(a, 0)
+        return make_result(y, (x,), lambda g: (g * (y > 0),), "ReluBackward0")
+    y = np.empty_like(a)
+    k.relu_forward(a.reshape(-1), y.reshape(-1))
+
+    def backward(g):
+        g = np.ascontiguousarray(g, dtype=y.dtype)
+        out = np.empty_like(y)
+        k.relu_backward(g.reshape(-1), y.reshape(-1), out.reshape(-1))
+        return (out,)
+    return make_result(y, (x,), backward, "ReluBackward0")
 
 
 def erf(x):

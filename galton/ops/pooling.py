@@ -14,6 +14,7 @@ import numpy as np
 
 from .. import backend
 from ._util import Tensor, make_result
+from . import _kernels
 
 __all__ = ["max_pool2d", "avg_pool2d", "adaptive_avg_pool2d", "adaptive_max_pool2d"]
 
@@ -158,6 +159,9 @@ def _max_pool_2x2(input, geo, xp):
     """
     a = input.data
     n, c, oh, ow = geo.n, geo.c, geo.oh, geo.ow
+    k = _kernels.get(a)
+    if k is not None:
+        return _max_pool_2x2_compiled(input, geo, k)
     x = a[:, :, :2 * oh, :2 * ow]
     if not x.flags.c_contiguous:
         x = xp.ascontiguousarray(x)
@@ -186,6 +190,23 @@ def _max_pool_2x2(input, geo, xp):
             full = xp.zeros(shape, g.dtype)
             full[:, :, :2 * oh, :2 * ow] = gx
             gx = full
+        return (gx,)
+    return make_result(out, (input,), backward, "MaxPool2DWithIndicesBackward0")
+
+
+def _max_pool_2x2_compiled(input, geo, k):
+    """The same pooling as one compiled pass: each window read once, its winner (0..3)
+    kept as a uint8; backward writes every input-gradient element once."""
+    a = np.ascontiguousarray(input.data)
+    out = np.empty((geo.n, geo.c, geo.oh, geo.ow), a.dtype)
+    idx = np.empty(out.shape, np.uint8)
+    k.max_pool_2x2_forward(a, out, idx)
+    shape, dtype = a.shape, a.dtype
+    del a  # backward needs only the winners
+
+    def backward(g):
+        gx = np.empty(shape, dtype)
+        k.max_pool_2x2_backward(np.ascontiguousarray(g, dtype=dtype), idx, gx)
         return (gx,)
     return make_result(out, (input,), backward, "MaxPool2DWithIndicesBackward0")
 
