@@ -1,5 +1,9 @@
 """Benchmark data: Fashion-MNIST from Debian's package when installed, else random images of
-the same shape (the timing is the same; accuracy is then meaningless and reported as such)."""
+the same shape (the timing is the same; accuracy is then meaningless and reported as such).
+
+Images stay uint8, as torchvision's datasets keep them; each batch is scaled to [-1, 1] by the
+framework under test (``normalize``), as ToTensor + Normalize((0.5,), (0.5,)) do per item. So
+the peak memory measured is the training's, not that of a float32 copy of the whole set."""
 import gzip
 import os
 
@@ -17,7 +21,7 @@ def _idx(path):
 
 
 def fashion(train=True, n=None):
-    """Normalised float32 images (N, 1, 28, 28) in [-1, 1] and int64 labels; real when available."""
+    """uint8 images (N, 1, 28, 28) and int64 labels; real when available."""
     split = "train" if train else "t10k"
     img_path = os.path.join(FASHION, f"{split}-images-idx3-ubyte.gz")
     if os.path.exists(img_path):
@@ -32,5 +36,9 @@ def fashion(train=True, n=None):
         real = False
     if n is not None:
         x, y = x[:n], y[:n]
-    x = ((x.astype(np.float32) / 255.0 - 0.5) / 0.5)[:, None]
-    return np.ascontiguousarray(x), y, real
+    return np.ascontiguousarray(x[:, None]), y, real
+
+
+def normalize(batch):
+    """A uint8 batch tensor (either framework) as float32 in [-1, 1]."""
+    return (batch.float() / 255.0 - 0.5) / 0.5

@@ -3,7 +3,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _data import fashion  # noqa: E402
+from _data import fashion, normalize  # noqa: E402
 from _models import lenet5  # noqa: E402
 
 WORKLOAD = "LeNet-5, 1 training epoch, Fashion-MNIST 60k, Adam 1e-3, batch 128"
@@ -20,7 +20,7 @@ def setup(fw):
     def step():
         for i in range(0, len(y), 128):
             opt.zero_grad()
-            loss_fn(model(X[i:i + 128]), Y[i:i + 128]).backward()
+            loss_fn(model(normalize(X[i:i + 128])), Y[i:i + 128]).backward()
             opt.step()
     return {"step": step}
 

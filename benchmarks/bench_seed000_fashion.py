@@ -3,7 +3,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _data import fashion  # noqa: E402
+from _data import fashion, normalize  # noqa: E402
 from _models import seed000_net  # noqa: E402
 
 WORKLOAD = "seed-000 Net, 1 training epoch, Fashion-MNIST 60k, batch 64 (shuffled)"
@@ -28,7 +28,7 @@ def setup(fw):
         for i in range(0, len(y), 64):
             idx = perm[i:i + 64]
             opt.zero_grad()
-            loss = loss_fn(model(X[idx]), Y[idx])
+            loss = loss_fn(model(normalize(X[idx])), Y[idx])
             loss.backward()
             opt.step()
     state["step"] = step
@@ -42,7 +42,7 @@ def extra(fw, state):
     correct = 0
     with fw.no_grad():
         for i in range(0, len(yt), 1000):
-            correct += int((model(xt[i:i + 1000]).argmax(1) == yt[i:i + 1000]).sum())
+            correct += int((model(normalize(xt[i:i + 1000])).argmax(1) == yt[i:i + 1000]).sum())
     acc = correct / len(yt)
     return {"test_accuracy": round(acc, 4) if state["real"] else "random data"}
 

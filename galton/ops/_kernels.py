@@ -72,7 +72,8 @@ def get(*arrays):
     if not _enabled:
         return None
     a = arrays[0]
-    if type(a) is not np.ndarray or a.size < MIN_SIZE or a.dtype.kind != "f" or a.itemsize < 4:
+    if (type(a) is not np.ndarray or a.size < MIN_SIZE or a.dtype.kind != "f" or a.itemsize < 4
+            or not a.dtype.isnative):
         return None
     for b in arrays[1:]:
         if type(b) is not np.ndarray:
