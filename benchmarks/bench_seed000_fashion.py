@@ -41,8 +41,8 @@ def extra(fw, state):
     xt, yt = state["test"]
     correct = 0
     with fw.no_grad():
-        for i in range(0, len(yt), 1000):
-            correct += int((model(normalize(xt[i:i + 1000])).argmax(1) == yt[i:i + 1000]).sum())
+        for i in range(0, len(yt), 64):  # the training batch: this check must not set the peak
+            correct += int((model(normalize(xt[i:i + 64])).argmax(1) == yt[i:i + 64]).sum())
     acc = correct / len(yt)
     return {"test_accuracy": round(acc, 4) if state["real"] else "random data"}
 

@@ -83,6 +83,17 @@ def max_pool_2x2_backward(g, idx, gx):
                     gx[n, c, r, q] = 0
 
 
+def planes_to_nchw_bias(y, b, out):
+    """out (N, O, P) = y (O, N, P) transposed, plus the bias b (O,): the GEMM result of a
+    convolution put in NCHW order in one pass (NumPy's strided add is three times slower)."""
+    n_, o_, p_ = out.shape
+    for n in range(n_):
+        for o in range(o_):
+            bo = b[o]
+            for p in range(p_):
+                out[n, o, p] = y[o, n, p] + bo
+
+
 def im2col_unit(x, cols):
     """cols (C, KH, KW, N, OH, OW) from an already padded (N, C, Hp, Wp) x, for stride 1 and
     dilation 1: the inner loop is a plain contiguous copy, about twice as fast as the general

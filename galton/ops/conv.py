@@ -20,7 +20,8 @@ import numpy as np
 
 from .. import backend
 from . import _kernels
-from ._util import make_result
+from ..autograd import graph
+from ._util import Tensor, make_result
 from ..amp import autocast_mode as _autocast
 
 __all__ = ["conv2d", "conv_transpose2d", "im2col", "col2im"]
@@ -116,11 +117,18 @@ def _image(cols, shape, kh, kw, sh, sw, dh, dw, pad, oh, ow):
     return out
 
 
-def _planes_to_nchw(y, n, o, oh, ow, bias, xp):
-    """(O, N*OH*OW) -> a contiguous (N, O, OH, OW), adding the bias during the copy."""
-    out = xp.empty((n, o, oh, ow), y.dtype)
-    src = y.reshape(o, n, oh * ow).transpose(1, 0, 2)
+def _planes_to_nchw(y, n, o, oh, ow, bias, xp, out=None):
+    """(O, N*OH*OW) -> a contiguous (N, O, OH, OW) (or into ``out``), adding the bias during
+    the copy."""
+    if out is None:
+        out = xp.empty((n, o, oh, ow), y.dtype)
+    y3 = y.reshape(o, n, oh * ow)
     dst = out.reshape(n, o, oh * ow)
+    k = None if bias is None else _kernels.get(y, bias, dst)
+    if k is not None and dst.flags.c_contiguous and bias.dtype == y.dtype:
+        k.planes_to_nchw_bias(y3, bias, dst)
+        return out
+    src = y3.transpose(1, 0, 2)
     if bias is not None:
         xp.add(src, bias.reshape(o, 1), out=dst)
     else:
@@ -155,6 +163,23 @@ def _grouped_mm(a, b, groups, trans_a=False, trans_b=False):
     return r.reshape(groups * r.shape[1], r.shape[2])
 
 
+CHUNK_BYTES = 8 << 20  # the column matrix of one block of samples when no graph is recorded
+
+
+def _records(*tensors):
+    """Whether an op on these tensors will be recorded for backward."""
+    return graph._grad_enabled and any(t is not None and t._rg for t in tensors)
+
+
+def _weight_grad(gp, cols, groups, shape):
+    """g (O, L) @ cols.T (L, K), the weight's gradient. For one group it is computed as
+    (cols @ g.T).T: the same sums, and OpenBLAS is 15-20 % faster with the long L dimension
+    as that product's inner one here (measured on the seed-000 shapes)."""
+    if groups == 1:
+        return (cols @ gp.T).T.reshape(shape)
+    return _grouped_mm(gp, cols, groups, trans_b=True).reshape(shape)
+
+
 def _check_dtypes(a, w, bias):
     if a.dtype != w.dtype:
         raise RuntimeError(f"Input type ({a.dtype}) and weight type ({w.dtype}) should be the "
@@ -185,10 +210,23 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
                            f"({ekh} x {ekw}). Kernel size can't be greater than actual input size")
     oh, ow = (hp - ekh) // sh + 1, (wp - ekw) // sw + 1
     xp = backend.array_module(a)
-    cols = _columns(a, kh, kw, sh, sw, dh, dw, pad, oh, ow)
     w2 = w.reshape(o, -1)
-    out = _planes_to_nchw(_grouped_mm(w2, cols, groups), n, o, oh, ow,
-                          None if bias is None else bias.data, xp)
+    b = None if bias is None else bias.data
+    per_sample = c * kh * kw * oh * ow * a.itemsize  # bytes of column matrix per sample
+    if n * per_sample > CHUNK_BYTES and not _records(input, weight, bias):
+        # nothing will be kept for backward, so the columns are built one block of samples
+        # at a time: memory stays bounded (evaluating 1,000 images at once needs no 139 MB
+        # column matrix) and each block's GEMM reads columns that are still in cache
+        out = xp.empty((n, o, oh, ow), a.dtype)
+        block = max(1, CHUNK_BYTES // per_sample)
+        for s in range(0, n, block):
+            part = a[s:s + block]
+            cols = _columns(part, kh, kw, sh, sw, dh, dw, pad, oh, ow)
+            _planes_to_nchw(_grouped_mm(w2, cols, groups), len(part), o, oh, ow, b, xp,
+                            out=out[s:s + block])
+        return Tensor._wrap(out)
+    cols = _columns(a, kh, kw, sh, sw, dh, dw, pad, oh, ow)
+    out = _planes_to_nchw(_grouped_mm(w2, cols, groups), n, o, oh, ow, b, xp)
     need_x, need_w = input._rg, weight._rg
     saved_cols = cols if need_w else None  # the only big array kept for backward
     del cols
@@ -196,7 +234,7 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
 
     def backward(g):
         gp = _nchw_to_planes(g)
-        gw = _grouped_mm(gp, saved_cols, groups, trans_b=True).reshape(w.shape) if need_w else None
+        gw = _weight_grad(gp, saved_cols, groups, w.shape) if need_w else None
         gb = gp.sum(axis=1) if need_b else None
         gx = None
         if need_x:

@@ -155,3 +155,21 @@ def test_error_transposed():
     with pytest.raises(RuntimeError, match="output padding must be smaller than either stride"):
         C.conv_transpose2d(galton.zeros(1, 2, 4, 4), galton.zeros(2, 3, 3, 3), stride=2,
                            output_padding=2)
+
+
+@pytest.mark.parametrize("kw", [{}, {"stride": 2, "padding": 1}, {"groups": 2, "dilation": 2}])
+def test_conv2d_without_graph_builds_columns_in_blocks(monkeypatch, kw):
+    """With no graph recorded, conv2d builds its columns a block of samples at a time; the
+    result is the one-GEMM path's (up to the GEMM's rounding, which depends on its shape)."""
+    from galton.ops import conv as conv_ops
+    rng = np.random.default_rng(0)
+    x = galton.tensor(rng.standard_normal((7, 4, 9, 9)).astype(np.float32))
+    w = galton.tensor(rng.standard_normal((6, 4 // kw.get("groups", 1), 3, 3)).astype(np.float32),
+                      requires_grad=True)
+    b = galton.tensor(rng.standard_normal(6).astype(np.float32))
+    whole = galton.conv2d(x, w, b, **kw).detach().numpy()   # recorded: one GEMM
+    monkeypatch.setattr(conv_ops, "CHUNK_BYTES", 1)         # one sample per block
+    with galton.no_grad():
+        blocks = galton.conv2d(x, w, b, **kw)
+    assert not blocks.requires_grad
+    np.testing.assert_allclose(blocks.numpy(), whole, rtol=1e-5, atol=1e-5)
