@@ -173,3 +173,17 @@ def test_conv2d_without_graph_builds_columns_in_blocks(monkeypatch, kw):
         blocks = galton.conv2d(x, w, b, **kw)
     assert not blocks.requires_grad
     np.testing.assert_allclose(blocks.numpy(), whole, rtol=1e-5, atol=1e-5)
+
+
+def test_conv2d_weight_grad_of_a_first_layer_summed_in_sixteen_parts():
+    """A first layer (few channels, a long batch*pixels dimension) sums its weight gradient
+    from sixteen partial products; it must still be PyTorch's gradient."""
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((32, 1, 28, 28)).astype(np.float32)     # L = 32*26*26 = 21632
+    w = rng.standard_normal((6, 1, 3, 3)).astype(np.float32)
+    g = rng.standard_normal((32, 6, 26, 26)).astype(np.float32)
+    gw = galton.tensor(w, requires_grad=True)
+    galton.conv2d(galton.tensor(x), gw).backward(galton.tensor(g))
+    tw = torch.tensor(w, requires_grad=True)
+    torch.conv2d(torch.tensor(x), tw).backward(torch.tensor(g))
+    np.testing.assert_allclose(gw.grad.numpy(), tw.grad.numpy(), rtol=1e-4, atol=1e-3)
