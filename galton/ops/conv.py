@@ -173,8 +173,8 @@ def _records(*tensors):
 
 def _weight_grad(gp, cols, groups, shape):
     """g (O, L) @ cols.T (L, K), the weight's gradient. For one group it is computed as
-    (cols @ g.T).T: the same sums, and OpenBLAS is 15-20 % faster with the long L dimension
-    as that product's inner one here (measured on the seed-000 shapes)."""
+    (cols @ g.T).T when L is long: the same sums, and OpenBLAS is 15-20 % faster with the long
+    L dimension as that product's inner one (measured on the seed-000 shapes)."""
     if groups != 1:
         return _grouped_mm(gp, cols, groups, trans_b=True).reshape(shape)
     o, n = gp.shape
@@ -186,6 +186,8 @@ def _weight_grad(gp, cols, groups, shape):
         c3 = cols.reshape(k, 16, n // 16).transpose(1, 0, 2)
         g3 = gp.reshape(o, 16, n // 16).transpose(1, 2, 0)
         return (c3 @ g3).sum(axis=0).T.reshape(shape)
+    if n < 4 * max(o, k):  # a short inner dimension (deep layers, small images): the direct
+        return (gp @ cols.T).reshape(shape)  # product, whose result needs no transposing copy
     return (cols @ gp.T).T.reshape(shape)
 
 
