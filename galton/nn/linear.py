@@ -62,13 +62,14 @@ class Linear(Module):
         if not shape or shape[-1] != self.in_features:
             raise RuntimeError(f"Linear({self.in_features} -> {self.out_features}) got input of "
                                f"shape {tuple(shape)}: last dimension must be {self.in_features}")
-        if input.data.dtype != self.weight.data.dtype and not _autocast.state.enabled:
+        weight = self.weight  # read once: a parametrized weight is computed on each read
+        if input.data.dtype != weight.data.dtype and not _autocast.state.enabled:
             # PyTorch refuses to mix dtypes here; silently promoting would hide a float64 model
             raise RuntimeError(
                 f"Linear({self.in_features} -> {self.out_features}): mat1 and mat2 must have the "
-                f"same dtype, but got input {input.dtype} and weight {self.weight.dtype} "
+                f"same dtype, but got input {input.dtype} and weight {weight.dtype} "
                 "(convert the input with .float() or the model with .to(dtype))")
-        return linear(input, self.weight, self.bias)
+        return linear(input, weight, self.bias)
 
     def extra_repr(self):
         return (f"in_features={self.in_features}, out_features={self.out_features}, "

@@ -34,10 +34,10 @@ def matmul(a, b):
         x2 = x[None, :] if x.ndim == 1 else x
         y2 = y[:, None] if y.ndim == 1 else y
         g2 = g
+        if y.ndim == 1:  # first: for vector @ vector, g is 0-d and gains (1,) then (1, 1)
+            g2 = np.expand_dims(g2, -1)
         if x.ndim == 1:
             g2 = np.expand_dims(g2, -2)
-        if y.ndim == 1:
-            g2 = np.expand_dims(g2, -1)
         if ta is not None and ta._rg:
             gx = g2 @ np.swapaxes(y2, -1, -2)
             gx = unbroadcast(gx, x2.shape).reshape(x.shape)
