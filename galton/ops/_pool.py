@@ -21,7 +21,7 @@ _pool_lock = threading.Lock()
 
 
 def _free_refcount():
-    """What sys.getrefcount reports, in _buffer's loop, for an array only the pool holds
+    """What sys.getrefcount reports, in buffer's loop, for an array only the pool holds
     (measured rather than assumed: it depends on the interpreter version)."""
     for a in [np.empty(1)]:
         return sys.getrefcount(a)
