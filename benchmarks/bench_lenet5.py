@@ -27,4 +27,4 @@ def setup(fw):
 
 if __name__ == "__main__":
     from harness import main
-    main(sys.modules[__name__], rounds=2, reps=1, warmup=0)
+    main(sys.modules[__name__], rounds=3, reps=1, warmup=0)
