@@ -20,6 +20,36 @@ from .. import backend, dtypes
 from . import _targets
 
 
+def format_arg(a, value_name=lambda i: f"%{i}"):
+    """A recorded argument as Python-like text: graph values as ``%name``, parameters as
+    ``%key``, constants as ``%constN``, traced sizes as ``%x.size(d)``, literals as written.
+    Used by the graph's listing and by TensorBoard's graph view."""
+    if isinstance(a, dict):
+        if "v" in a:
+            return value_name(a["v"])
+        if "p" in a:
+            return f"%{a['p']}"
+        if "c" in a:
+            return f"%const{a['c']}"
+        if "size" in a:
+            return f"{format_arg(a['size'][0], value_name)}.size({a['size'][1]})"
+        if "tuple" in a or "list" in a:
+            items = a.get("tuple", a.get("list"))
+            body = ", ".join(format_arg(x, value_name) for x in items)
+            return f"({body}{',' if len(items) == 1 else ''})" if "tuple" in a else f"[{body}]"
+        if "slice" in a:
+            return ":".join("" if x is None else format_arg(x, value_name) for x in a["slice"])
+        if "ellipsis" in a:
+            return "..."
+        if "dtype" in a:
+            return f"galton.{a['dtype']}"
+        if "device" in a:
+            return repr(a["device"])
+        if "dict" in a:
+            return "{" + ", ".join(f"{k!r}: {format_arg(v, value_name)}" for k, v in a["dict"]) + "}"
+    return repr(a)
+
+
 class GraphError(ValueError):
     """A graph file that is corrupt or names something a graph may not contain."""
 
@@ -131,31 +161,7 @@ class Graph:
 
     def __str__(self):
         def show(a):
-            if isinstance(a, dict):
-                if "v" in a:
-                    return self.value_name(a["v"])
-                if "p" in a:
-                    return f"%{a['p']}"
-                if "c" in a:
-                    return f"%const{a['c']}"
-                if "size" in a:
-                    return f"{show(a['size'][0])}.size({a['size'][1]})"
-                if "tuple" in a or "list" in a:
-                    items = a.get("tuple", a.get("list"))
-                    body = ", ".join(show(x) for x in items)
-                    return f"({body}{',' if len(items) == 1 else ''})" if "tuple" in a \
-                        else f"[{body}]"
-                if "slice" in a:
-                    return ":".join("" if x is None else show(x) for x in a["slice"])
-                if "ellipsis" in a:
-                    return "..."
-                if "dtype" in a:
-                    return f"galton.{a['dtype']}"
-                if "device" in a:
-                    return repr(a["device"])
-                if "dict" in a:
-                    return "{" + ", ".join(f"{k!r}: {show(v)}" for k, v in a["dict"]) + "}"
-            return repr(a)
+            return format_arg(a, self.value_name)
 
         def typed(i):
             shape, dt = self.values[i]

@@ -15,6 +15,7 @@ Each node has the shapes of its results as ``_output_shapes`` (the shapes of the
 and, for ops, their non-tensor arguments as the text attribute ``attr``. The nodes are plain
 dicts here; the encoders (``_library.py``, ``_fallback.py``) turn them into protobuf.
 """
+from ...jit.graph import format_arg
 from ...nn.parameter import Parameter
 
 
@@ -58,33 +59,6 @@ def _refs(a, acc):
         for v in a:
             _refs(v, acc)
     return acc
-
-
-def _literal(a):
-    """A non-tensor argument as text; tensors show as ``%ref``."""
-    if isinstance(a, dict):
-        if "v" in a:
-            return f"%{a['v']}"
-        if "p" in a:
-            return f"%{a['p']}"
-        if "c" in a:
-            return f"%const{a['c']}"
-        if "size" in a:
-            return f"{_literal(a['size'][0])}.size({a['size'][1]})"
-        for tag in ("tuple", "list"):
-            if tag in a:
-                return "(" + ", ".join(_literal(x) for x in a[tag]) + ")"
-        if "slice" in a:
-            return ":".join("" if x is None else _literal(x) for x in a["slice"])
-        if "ellipsis" in a:
-            return "..."
-        if "dtype" in a:
-            return a["dtype"]
-        if "device" in a:
-            return a["device"]
-        if "dict" in a:
-            return "{" + ", ".join(f"{k}: {_literal(v)}" for k, v in a["dict"]) + "}"
-    return repr(a)
 
 
 class _Namer:
@@ -148,8 +122,8 @@ class _Namer:
                 (str(outs[0]["v"]) if outs else f"n{k}")
             inputs = [self.source(r) for r in _refs(node["args"], []) +
                       _refs(node.get("kwargs", {}), [])]
-            args = [_literal(a) for a in node["args"]]
-            args += [f"{key}={_literal(v)}" for key, v in node.get("kwargs", {}).items()]
+            args = [format_arg(a) for a in node["args"]]
+            args += [f"{key}={format_arg(v)}" for key, v in node.get("kwargs", {}).items()]
             self.add(name, node["op"], inputs, [g.values[r["v"]][0] for r in outs],
                      f"{node['op']}({', '.join(args)})")
             for j, r in enumerate(outs):
