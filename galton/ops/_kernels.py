@@ -15,6 +15,7 @@ the measurements: ReLU's backward 0.45 -> 0.21 ms, the 2x2 pool 1.4 -> 0.6 ms, c
 >>> k = _kernels.get(arr)      # the compiled namespace, or None: use NumPy
 """
 import os
+import warnings
 
 import numpy as np
 
@@ -45,6 +46,15 @@ def _build():
         # cache: compiled machine code is kept on disk, so a new process loads it in ms;
         # no fastmath: IEEE order and NaN rules must match the NumPy code exactly
         setattr(ns, name, numba.njit(cache=True, nogil=True)(getattr(_loops, name)))
+    try:  # a Numba that imports but cannot compile (a mismatched NumPy, no writable cache...)
+        probe = np.zeros(4, np.float32)
+        ns.relu_forward(probe, probe)
+    except Exception as exc:  # noqa: BLE001  (any failure means: stay on NumPy)
+        warnings.warn(f"galton: Numba is installed but could not compile galton's kernels "
+                      f"({type(exc).__name__}: {exc}); using the NumPy code instead",
+                      RuntimeWarning, stacklevel=3)
+        _compiled = False
+        return
     _compiled = ns
 
 

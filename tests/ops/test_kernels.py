@@ -458,3 +458,23 @@ def test_kernel_gradients_signed_zero_and_infinite_like_torch(op, gv, spy, monke
     assert _families(spy) == set(RELU if op == "relu" else POOL)
     np.testing.assert_array_equal(outs[0], outs[1])
     np.testing.assert_array_equal(np.signbit(outs[0]), np.signbit(outs[1]))
+
+
+def test_a_numba_that_cannot_compile_falls_back_to_numpy(monkeypatch):
+    """Numba importable but unable to compile: one warning, then every op runs its NumPy code."""
+    import sys
+    import types
+
+    def njit(**_options):
+        def wrap(fn):
+            def broken(*args):
+                raise RuntimeError("no LLVM target")
+            return broken
+        return wrap
+    monkeypatch.setitem(sys.modules, "numba", types.SimpleNamespace(njit=njit))
+    monkeypatch.setattr(_kernels, "_compiled", None)
+    with pytest.warns(RuntimeWarning, match="could not compile"):
+        assert not _kernels.available()
+    x = galton.tensor(np.linspace(-1, 1, 1 << 15, dtype=np.float32), requires_grad=True)
+    galton.relu(x).sum().backward()
+    assert x.grad.numpy().sum() == (x.detach().numpy() > 0).sum()
