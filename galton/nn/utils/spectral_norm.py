@@ -19,6 +19,7 @@ from ...ops.reduction import sum as _sum
 from ...ops.shape import permute, reshape
 from ..functional.normalization import normalize
 from ..parameter import Parameter
+from .weight_norm import _remove_hook
 
 __all__ = ["SpectralNorm", "spectral_norm", "remove_spectral_norm"]
 
@@ -147,9 +148,4 @@ def remove_spectral_norm(module, name="weight"):
 
     >>> m = remove_spectral_norm(spectral_norm(nn.Linear(40, 10)))
     """
-    for k, hook in module._forward_pre_hooks.items():
-        if isinstance(hook, SpectralNorm) and hook.name == name:
-            hook.remove(module)
-            del module._forward_pre_hooks[k]
-            return module
-    raise ValueError(f"spectral_norm of '{name}' not found in {module}")
+    return _remove_hook(module, SpectralNorm, name, "spectral_norm")

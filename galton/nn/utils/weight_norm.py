@@ -108,9 +108,14 @@ def remove_weight_norm(module, name="weight"):
 
     >>> m = remove_weight_norm(weight_norm(nn.Linear(20, 40)))
     """
+    return _remove_hook(module, WeightNorm, name, "weight_norm")
+
+
+def _remove_hook(module, kind, name, what):
+    """Take off the ``kind`` pre-hook that recomputes ``name`` (weight or spectral norm)."""
     for k, hook in module._forward_pre_hooks.items():
-        if isinstance(hook, WeightNorm) and hook.name == name:
+        if isinstance(hook, kind) and hook.name == name:
             hook.remove(module)
             del module._forward_pre_hooks[k]
             return module
-    raise ValueError(f"weight_norm of '{name}' not found in {module}")
+    raise ValueError(f"{what} of '{name}' not found in {module}")
