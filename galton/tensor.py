@@ -273,6 +273,12 @@ def _dim(d, ndim):
     return d + n if d < 0 else d
 
 
+def will_record(inputs):
+    """Whether ``make_result`` will record a node for these inputs (grad mode on and one of
+    them requiring grad), so an op's forward knows whether to keep what its backward reads."""
+    return graph._grad_enabled and any(x is not None and x._rg for x in inputs)
+
+
 def make_result(arr, inputs, backward_fn, name):
     """Wrap an op's output and, if grad mode is on and an input requires grad, record the op.
 

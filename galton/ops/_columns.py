@@ -13,6 +13,7 @@ import numpy as np
 from .. import backend
 from . import _kernels
 
+
 def _pad_zeros(a, pad, xp):
     """The input with zeros around it (no copy when there is no padding)."""
     t, b, l, r = pad

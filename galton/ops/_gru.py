@@ -5,7 +5,8 @@ import numpy as np
 
 from ._pool import buffer
 from ._recurrent import (_biases, _grad_per_step, _inputs_with_ones, _needs, _outputs,
-                         _recording, _step_sizes, _write_sequence)
+                         _step_sizes, _write_sequence)
+from ._util import will_record
 
 
 @functools.lru_cache(maxsize=16)
@@ -68,7 +69,7 @@ def gru_sequence(x, h0, w_ih, w_hh, b_ih=None, b_hh=None, reverse=False, batch_s
     dt = X.dtype
     bs = _step_sizes(batch_sizes, reverse)
     packed = bs is not None
-    keep = _recording((x, h0, w_ih, w_hh, b_ih, b_hh))
+    keep = will_record((x, h0, w_ih, w_hh, b_ih, b_hh))
     bi, bh = _biases(b_ih, b_hh, dt)
     XA = _inputs_with_ones(X, reverse, dt)               # rows [x_t, 1]
     G = buffer((T, 3 * H, B), dt)                        # input projections, then n in place

@@ -8,7 +8,6 @@ after the time loop, by the helpers below.
 """
 import numpy as np
 
-from ..autograd import graph
 from ._pool import buffer
 from ._util import Tensor, make_result
 
@@ -47,12 +46,6 @@ def _biases(b_ih, b_hh, dtype):
 def _bias_grads(b_ih, b_hh, g_ih, g_hh):
     return (g_ih if b_ih is not None and b_ih._rg else None,
             g_hh if b_hh is not None and b_hh._rg else None)
-
-
-def _recording(inputs):
-    """Whether ``make_result`` will record a node for these inputs (so the forward must keep
-    what the backward reads)."""
-    return graph._grad_enabled and any(t is not None and t._rg for t in inputs)
 
 
 def _needs(w, b):

@@ -4,7 +4,7 @@ import numbers
 import numpy as np
 
 from .. import dtypes
-from ..tensor import Tensor, make_result, _dim  # noqa: F401  (re-exported for the ops)
+from ..tensor import Tensor, make_result, will_record, _dim  # noqa: F401  (re-exported for the ops)
 
 _FLOAT_KINDS = "f"
 

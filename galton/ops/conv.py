@@ -13,10 +13,9 @@ im2col of the output gradient.
 """
 
 from .. import backend
-from ..autograd import graph
 from ._columns import (_columns, _grouped_mm, _image, _nchw_to_planes, _planes_to_nchw,
                        _weight_grad)
-from ._util import Tensor, make_result
+from ._util import Tensor, make_result, will_record
 from ..amp import autocast_mode as _autocast
 
 __all__ = ["conv2d", "conv_transpose2d", "im2col", "col2im"]
@@ -39,11 +38,6 @@ def _padding4(p):
 
 
 CHUNK_BYTES = 8 << 20  # the column matrix of one block of samples when no graph is recorded
-
-
-def _records(*tensors):
-    """Whether an op on these tensors will be recorded for backward."""
-    return graph._grad_enabled and any(t is not None and t._rg for t in tensors)
 
 
 def _check_dtypes(a, w, bias):
@@ -79,7 +73,7 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     w2 = w.reshape(o, -1)
     b = None if bias is None else bias.data
     per_sample = c * kh * kw * oh * ow * a.itemsize  # bytes of column matrix per sample
-    if n * per_sample > CHUNK_BYTES and not _records(input, weight, bias):
+    if n * per_sample > CHUNK_BYTES and not will_record((input, weight, bias)):
         # nothing will be kept for backward, so the columns are built one block of samples
         # at a time: memory stays bounded (evaluating 1,000 images at once needs no 139 MB
         # column matrix) and each block's GEMM reads columns that are still in cache
