@@ -113,7 +113,7 @@ def _add_suffixes(text, suffixes, indent):
 
 def format_tensor(t):
     """``repr(t)``, PyTorch's text for the same tensor (``galton.`` in place of ``torch.``)."""
-    a = backend.to_device(t.data, backend.CPU)
+    a = backend.to_device(t._data, backend.CPU)
     prefix = "tensor("
     indent = len(prefix)
     suffixes = []

@@ -36,7 +36,7 @@ def _infer(data):
     """NumPy array of Python data with PyTorch's dtype rules: Python floats -> the default
     float dtype, ints -> int64, bools -> bool; NumPy arrays and scalars keep their dtype."""
     if isinstance(data, Tensor):
-        return data.data
+        return data._data
     if isinstance(data, (np.ndarray, np.generic)):
         arr = np.asarray(data)
         dtypes.from_numpy_dtype(arr.dtype)  # refuses dtypes galton lacks
@@ -92,7 +92,7 @@ def _flat(data):
 
 def _to_lists(data):
     if isinstance(data, Tensor):
-        return data.data
+        return data._data
     if isinstance(data, (list, tuple)):
         return [_to_lists(d) for d in data]
     return data
@@ -172,27 +172,27 @@ def full(size, fill_value, *, dtype=None, device=None, requires_grad=False):
 
 
 def zeros_like(x, *, dtype=None, device=None, requires_grad=False):
-    return _finish(np.zeros(x.data.shape, _np_dtype(dtype) or x.data.dtype), None, device,
+    return _finish(np.zeros(x._data.shape, _np_dtype(dtype) or x._data.dtype), None, device,
                    requires_grad)
 
 
 def ones_like(x, *, dtype=None, device=None, requires_grad=False):
-    return _finish(np.ones(x.data.shape, _np_dtype(dtype) or x.data.dtype), None, device,
+    return _finish(np.ones(x._data.shape, _np_dtype(dtype) or x._data.dtype), None, device,
                    requires_grad)
 
 
 def empty_like(x, *, dtype=None, device=None, requires_grad=False):
-    return _finish(np.empty(x.data.shape, _np_dtype(dtype) or x.data.dtype), None, device,
+    return _finish(np.empty(x._data.shape, _np_dtype(dtype) or x._data.dtype), None, device,
                    requires_grad)
 
 
 def full_like(x, fill_value, *, dtype=None, device=None, requires_grad=False):
-    return _finish(np.full(x.data.shape, fill_value, _np_dtype(dtype) or x.data.dtype), None,
+    return _finish(np.full(x._data.shape, fill_value, _np_dtype(dtype) or x._data.dtype), None,
                    device, requires_grad)
 
 
 def _float_like(x, dtype, kernel):
-    d = _np_dtype(dtype) or x.data.dtype
+    d = _np_dtype(dtype) or x._data.dtype
     if d.kind != "f":
         raise NotImplementedError(f'"{kernel}" not implemented for '
                                   f"'{_TORCH_TYPE_NAMES[d.name][:-6]}'")
@@ -201,20 +201,20 @@ def _float_like(x, dtype, kernel):
 
 def rand_like(x, *, dtype=None, generator=None, device=None, requires_grad=False):
     """Uniform [0, 1) numbers in a tensor shaped like ``x``."""
-    return rand(x.data.shape, dtype=_float_like(x, dtype, "check_uniform_bounds"),
+    return rand(x._data.shape, dtype=_float_like(x, dtype, "check_uniform_bounds"),
                 generator=generator, requires_grad=requires_grad)
 
 
 def randn_like(x, *, dtype=None, generator=None, device=None, requires_grad=False):
     """Standard normal numbers in a tensor shaped like ``x``."""
-    return randn(x.data.shape, dtype=_float_like(x, dtype, "normal_kernel_cpu"),
+    return randn(x._data.shape, dtype=_float_like(x, dtype, "normal_kernel_cpu"),
                  generator=generator, requires_grad=requires_grad)
 
 
 def randint_like(x, low=0, high=None, *, dtype=None, generator=None):
     if high is None:
         low, high = 0, low
-    return randint(low, high, x.data.shape, dtype=dtype or x.dtype, generator=generator)
+    return randint(low, high, x._data.shape, dtype=dtype or x.dtype, generator=generator)
 
 
 def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=False):
@@ -285,22 +285,22 @@ def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False)
 
 def normal(mean, std, size=None, *, generator=None):
     if isinstance(mean, Tensor) or isinstance(std, Tensor):
-        m = mean.data if isinstance(mean, Tensor) else mean
-        s = std.data if isinstance(std, Tensor) else std
+        m = mean._data if isinstance(mean, Tensor) else mean
+        s = std._data if isinstance(std, Tensor) else std
         shape = np.broadcast_shapes(np.shape(m), np.shape(s))
-        dt = (mean if isinstance(mean, Tensor) else std).data.dtype
+        dt = (mean if isinstance(mean, Tensor) else std)._data.dtype
         return Tensor._wrap((m + s * rng(generator).standard_normal(shape)).astype(dt))
     return Tensor._wrap((mean + std * rng(generator).standard_normal(tuple(size))).astype(
         dtypes.default_float_np()))
 
 
 def bernoulli(p, *, generator=None):
-    probs = p.data
+    probs = p._data
     return Tensor._wrap((rng(generator).random(probs.shape) < probs).astype(probs.dtype))
 
 
 def multinomial(probs, num_samples, replacement=False, *, generator=None):
-    p = probs.data.astype(np.float64)
+    p = probs._data.astype(np.float64)
     g = rng(generator)
     rows = p.reshape(-1, p.shape[-1])
     out = np.stack([g.choice(r.size, size=num_samples, replace=replacement, p=r / r.sum())
@@ -316,7 +316,7 @@ _TORCH_TYPE_NAMES = {"float32": "FloatTensor", "float64": "DoubleTensor", "float
 
 class _TypedTensorMeta(type):
     def __instancecheck__(cls, obj):
-        return isinstance(obj, Tensor) and obj.data.dtype == cls.dtype.np
+        return isinstance(obj, Tensor) and obj._data.dtype == cls.dtype.np
 
     def __call__(cls, *args):
         if len(args) == 1 and not isinstance(args[0], (int, np.integer)):

@@ -37,7 +37,7 @@ def content_hash(state_dict):
     h = hashlib.sha256()
     for key in sorted(state_dict):
         t = state_dict[key]
-        arr = backend.to_device(t.data if hasattr(t, "data") else np.asarray(t), backend.CPU)
+        arr = backend.to_device(t._data if hasattr(t, "_data") else np.asarray(t), backend.CPU)
         arr = np.ascontiguousarray(arr, dtype=arr.dtype.newbyteorder("<"))
         h.update(json.dumps([str(key), arr.dtype.name, list(arr.shape)]).encode())
         h.update(arr.reshape(-1).view(np.uint8).data)

@@ -79,8 +79,8 @@ class ModelSummary:
         self.total_params = sum(p.numel() for p in params)
         self.trainable_params = sum(p.numel() for p in params if p.requires_grad)
         self.non_trainable_params = self.total_params - self.trainable_params
-        self.params_size_mb = sum(p.numel() * p.data.dtype.itemsize for p in params) / _MB
-        self.input_size_mb = sum(x.numel() * x.data.dtype.itemsize for x in inputs) / _MB
+        self.params_size_mb = sum(p.numel() * p._data.dtype.itemsize for p in params) / _MB
+        self.input_size_mb = sum(x.numel() * x._data.dtype.itemsize for x in inputs) / _MB
         # outputs of the leaves are what a backward pass keeps: counted twice (value + grad)
         self.forward_backward_pass_size_mb = 2 * sum(r.output_bytes for r in rows
                                                      if r.is_leaf) / _MB
@@ -265,7 +265,7 @@ def summary(model, input_size, batch_size=1, device="cpu", dtypes=None, verbose=
     def post_hook(module, args, out):
         row = stack.pop()
         row.output_shape = _shape_of(out)
-        row.output_bytes = sum(t.numel() * t.data.dtype.itemsize for t in _tensors(out))
+        row.output_bytes = sum(t.numel() * t._data.dtype.itemsize for t in _tensors(out))
         row.mult_adds = _mult_adds(module, args, out)
         finished.append(row)
 

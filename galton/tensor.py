@@ -19,19 +19,19 @@ class Tensor:
     tensor([2., 4.])
     """
 
-    __slots__ = ("data", "_rg", "grad", "grad_fn", "_hooks", "_version", "__weakref__")
+    __slots__ = ("_data", "_rg", "grad", "grad_fn", "_hooks", "_version", "__weakref__")
     __array_priority__ = 1000  # numpy scalars on the left defer to Tensor's reflected ops
 
     def __init__(self, *args, dtype=None, device=None, requires_grad=False):
         # torch.Tensor(2, 3) makes an uninitialised float tensor; torch.Tensor([1, 2]) copies data
         if len(args) == 1 and not isinstance(args[0], (int, np.integer)):
             src = args[0]
-            arr = src.data if isinstance(src, Tensor) else np.asarray(src)
+            arr = src._data if isinstance(src, Tensor) else np.asarray(src)
             arr = np.array(arr, dtype=dtype.np if dtype else dtypes.default_float_np())
         else:
             shape = args[0] if len(args) == 1 and isinstance(args[0], tuple) else args
             arr = np.zeros(tuple(int(s) for s in shape), dtype=dtypes.default_float_np())
-        self.data = arr
+        self._data = arr
         self._rg = False
         self.grad = None
         self.grad_fn = None
@@ -44,13 +44,28 @@ class Tensor:
     def _wrap(cls, arr, requires_grad=False):
         """Wrap an array without copying (the fast path every op uses)."""
         t = object.__new__(cls)
-        t.data = arr
+        t._data = arr
         t._rg = requires_grad
         t.grad = None
         t.grad_fn = None
         t._hooks = None
         t._version = 0
         return t
+
+    # --- the storage, as PyTorch's ``.data`` ----------------------------------------------
+    # The raw array lives in ``_data`` (every op reads it there). ``.data`` is what PyTorch
+    # gives: a tensor on the same storage, cut from the graph, so ``p.data.add_(u)`` and
+    # ``m.bias.data.fill_(0)`` change ``p`` without being recorded; ``t.data = other`` swaps
+    # the storage (any shape or dtype), as PyTorch allows.
+    @property
+    def data(self):
+        return Tensor._wrap(self._data)
+
+    @data.setter
+    def data(self, value):
+        if not isinstance(value, Tensor):
+            raise TypeError(f"Variable data has to be a tensor, but got {type(value).__name__}")
+        self._data = value._data
 
     # --- autograd bookkeeping -------------------------------------------------------------
     @property
@@ -63,7 +78,7 @@ class Tensor:
             raise RuntimeError("you can only change requires_grad flags of leaf variables. If you "
                                "want to use a computed variable in a subgraph that doesn't require "
                                "differentiation use var_no_grad = var.detach().")
-        if flag and not self.data.dtype.kind == "f":
+        if flag and not self._data.dtype.kind == "f":
             raise RuntimeError("only Tensors of floating point and complex dtype can require "
                                "gradients")
         self._rg = bool(flag)
@@ -79,8 +94,8 @@ class Tensor:
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
         """Accumulate the gradient of this tensor into ``.grad`` of the leaves it depends on."""
         if (gradient is None and inputs is None and not create_graph and self.grad_fn is not None
-                and self.data.size == 1):  # the common loss.backward(): skip argument handling
-            graph.run_backward(self, backend.array_module(self.data).ones_like(self.data),
+                and self._data.size == 1):  # the common loss.backward(): skip argument handling
+            graph.run_backward(self, backend.array_module(self._data).ones_like(self._data),
                                retain_graph=bool(retain_graph))
             return
         from .autograd.functional import backward
@@ -111,7 +126,7 @@ class Tensor:
 
     def detach(self):
         """The same data, cut from the graph."""
-        return Tensor._wrap(self.data)
+        return Tensor._wrap(self._data)
 
     def detach_(self):
         self.grad_fn = None
@@ -121,35 +136,35 @@ class Tensor:
     # --- what it is ---------------------------------------------------------------------------
     @property
     def shape(self):
-        return Size(self.data.shape)
+        return Size(self._data.shape)
 
     def size(self, dim=None):
         if dim is None:
-            return Size(self.data.shape)
-        return self.data.shape[_dim(dim, self.data.ndim)]
+            return Size(self._data.shape)
+        return self._data.shape[_dim(dim, self._data.ndim)]
 
     @property
     def ndim(self):
-        return self.data.ndim
+        return self._data.ndim
 
     def dim(self):
-        return self.data.ndim
+        return self._data.ndim
 
     def numel(self):
-        return int(self.data.size)
+        return int(self._data.size)
 
     nelement = numel
 
     def element_size(self):
-        return self.data.itemsize
+        return self._data.itemsize
 
     @property
     def dtype(self):
-        return dtypes.from_numpy_dtype(self.data.dtype)
+        return dtypes.from_numpy_dtype(self._data.dtype)
 
     @property
     def device(self):
-        return backend.device_of(self.data)
+        return backend.device_of(self._data)
 
     @property
     def is_cuda(self):
@@ -157,38 +172,38 @@ class Tensor:
 
     @property
     def xp(self):
-        return backend.array_module(self.data)
+        return backend.array_module(self._data)
 
     def is_floating_point(self):
-        return self.data.dtype.kind == "f"
+        return self._data.dtype.kind == "f"
 
     def is_contiguous(self):
-        return bool(self.data.flags.c_contiguous)
+        return bool(self._data.flags.c_contiguous)
 
     def stride(self, dim=None):
-        st = tuple(s // self.data.itemsize for s in self.data.strides)
-        return st if dim is None else st[_dim(dim, self.data.ndim)]
+        st = tuple(s // self._data.itemsize for s in self._data.strides)
+        return st if dim is None else st[_dim(dim, self._data.ndim)]
 
     def data_ptr(self):
-        return self.data.__array_interface__["data"][0] if type(self.data) is np.ndarray else 0
+        return self._data.__array_interface__["data"][0] if type(self._data) is np.ndarray else 0
 
     def __len__(self):
-        if self.data.ndim == 0:
+        if self._data.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
-        return self.data.shape[0]
+        return self._data.shape[0]
 
     def __iter__(self):
-        if self.data.ndim == 0:
+        if self._data.ndim == 0:
             raise TypeError("iteration over a 0-d tensor")
-        return (self[i] for i in range(self.data.shape[0]))
+        return (self[i] for i in range(self._data.shape[0]))
 
     def __hash__(self):
         return id(self)
 
     def __bool__(self):
-        if self.data.size != 1:
+        if self._data.size != 1:
             raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
-        return bool(self.data)
+        return bool(self._data)
 
     def __float__(self):
         return float(self.item())
@@ -197,9 +212,9 @@ class Tensor:
         return int(self.item())
 
     def __index__(self):
-        if self.data.dtype.kind not in "iub" or self.data.size != 1:
+        if self._data.dtype.kind not in "iub" or self._data.size != 1:
             raise TypeError("only integer tensors of a single element can be converted to an index")
-        return int(self.data.reshape(-1)[0])
+        return int(self._data.reshape(-1)[0])
 
     # --- leaving galton -----------------------------------------------------------------------
     def numpy(self, *, force=False):
@@ -207,19 +222,19 @@ class Tensor:
         if self._rg and not force:
             raise RuntimeError("Can't call numpy() on Tensor that requires grad. "
                                "Use tensor.detach().numpy() instead.")
-        return backend.to_device(self.data, backend.CPU)
+        return backend.to_device(self._data, backend.CPU)
 
     def __array__(self, dtype=None, copy=None):
-        arr = backend.to_device(self.data, backend.CPU)
+        arr = backend.to_device(self._data, backend.CPU)
         return arr if dtype is None else arr.astype(dtype)
 
     def item(self):
-        if self.data.size != 1:
-            raise RuntimeError(f"a Tensor with {self.data.size} elements cannot be converted to Scalar")
-        return self.data.reshape(-1)[0].item()
+        if self._data.size != 1:
+            raise RuntimeError(f"a Tensor with {self._data.size} elements cannot be converted to Scalar")
+        return self._data.reshape(-1)[0].item()
 
     def tolist(self):
-        return backend.to_device(self.data, backend.CPU).tolist()
+        return backend.to_device(self._data, backend.CPU).tolist()
 
     def __repr__(self):
         from ._format import format_tensor
@@ -228,7 +243,7 @@ class Tensor:
     __str__ = __repr__
 
     def __format__(self, spec):
-        if self.data.ndim == 0 and spec:
+        if self._data.ndim == 0 and spec:
             return self.item().__format__(spec)
         return object.__format__(str(self), spec)
 
@@ -237,7 +252,7 @@ class Tensor:
         if self.grad_fn is not None:
             raise RuntimeError("Only Tensors created explicitly by the user (graph leaves) support "
                                "the deepcopy protocol at the moment.")
-        new = Tensor._wrap.__func__(type(self), self.data.copy(), self._rg)
+        new = Tensor._wrap.__func__(type(self), self._data.copy(), self._rg)
         memo[id(self)] = new
         if self.grad is not None:
             new.grad = self.grad.__deepcopy__(memo)

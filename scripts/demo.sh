@@ -36,7 +36,7 @@ for name in os.listdir(folder):  # only this demo's pictures live here
         os.remove(os.path.join(folder, name))
 test = MNISTSample(train=False)
 for i in range(6):
-    img, label = test.data.data[i], int(test.targets.data[i])
+    img, label = test.data[i].numpy(), int(test.targets[i])
     if i % 2:  # as a user would draw it: black on white, bigger, not centred
         ink = Image.fromarray(255 - img).resize((112, 112), Image.Resampling.BILINEAR)
         pic = Image.new("L", (160, 140), 255)

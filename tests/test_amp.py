@@ -239,8 +239,8 @@ def test_autocast_bfloat16_linear_rounds_like_torch():
         y = F.linear(galton.tensor(x0), w)
         loss = F.mse_loss(y, galton.zeros(8, 5))
     loss.backward()
-    assert y.data.dtype == bf16.np and loss.data.dtype == np.float32
-    assert w.grad.data.dtype == np.float32
+    assert y._data.dtype == bf16.np and loss._data.dtype == np.float32
+    assert w.grad._data.dtype == np.float32
     tw = torch.tensor(w0, requires_grad=True)
     with torch.autocast("cpu", dtype=torch.bfloat16):
         ty = TF.linear(torch.tensor(x0), tw)
@@ -248,7 +248,7 @@ def test_autocast_bfloat16_linear_rounds_like_torch():
     tl.backward()
     # the same inputs rounded to bfloat16, a float32 product, rounded to bfloat16: equal up to
     # the one rounding step the two GEMMs may take differently
-    np.testing.assert_allclose(y.data.astype("float32"), ty.float().detach().numpy(),
+    np.testing.assert_allclose(y._data.astype("float32"), ty.float().detach().numpy(),
                                rtol=8e-3, atol=1e-2)
     np.testing.assert_allclose(w.grad.numpy(), tw.grad.numpy(), rtol=3e-2, atol=3e-2)
 

@@ -90,16 +90,16 @@ _BF16_NP = bfloat16.np if bfloat16 is not None else None
 def _cast(t, target):
     """A differentiable dtype cast that also lets gradients through to bfloat16 (which the
     generic cast does not see as floating point)."""
-    src = t.data.dtype
-    return make_result(t.data.astype(target), (t,), lambda g: (g.astype(src),),
+    src = t._data.dtype
+    return make_result(t._data.astype(target), (t,), lambda g: (g.astype(src),),
                        "ToCopyBackward0")
 
 
 def _run(fn, args, kwargs, target, eligible):
     state.enabled = False  # the op itself, and what it calls, run plainly
     try:
-        args = [_cast(a, target) if isinstance(a, Tensor) and eligible(a.data)
-                and a.data.dtype != target else a for a in args]
+        args = [_cast(a, target) if isinstance(a, Tensor) and eligible(a._data)
+                and a._data.dtype != target else a for a in args]
         out = fn(*args, **kwargs)
     finally:
         state.enabled = True
@@ -112,7 +112,7 @@ def run_low(fn, *args, **kwargs):
     target = state.np
     out = _run(fn, args, kwargs, target,
                lambda a: _is_float(a) and a.dtype != np.float64)
-    if target == _BF16_NP and isinstance(out, Tensor) and out.data.dtype == np.float32:
+    if target == _BF16_NP and isinstance(out, Tensor) and out._data.dtype == np.float32:
         # ml_dtypes' bfloat16 products come out in float32: round the result to bfloat16,
         # as a bf16 GEMM (float32 accumulation) does
         state.enabled = False

@@ -5,14 +5,14 @@ from . import graph
 def _seed(t, g):
     from ..tensor import Tensor
     if g is None:
-        if t.data.size != 1:
+        if t._data.size != 1:
             raise RuntimeError("grad can be implicitly created only for scalar outputs")
-        return t.xp.ones_like(t.data)
-    g = g.data if isinstance(g, Tensor) else t.xp.asarray(g, dtype=t.data.dtype)
-    if g.shape != t.data.shape:
+        return t.xp.ones_like(t._data)
+    g = g._data if isinstance(g, Tensor) else t.xp.asarray(g, dtype=t._data.dtype)
+    if g.shape != t._data.shape:
         raise RuntimeError(f"Mismatch in shape: grad_output[0] has a shape of {tuple(g.shape)} "
-                           f"and output[0] has a shape of {tuple(t.data.shape)}.")
-    return g.astype(t.data.dtype, copy=False)
+                           f"and output[0] has a shape of {tuple(t._data.shape)}.")
+    return g.astype(t._data.dtype, copy=False)
 
 
 def _check_requires(t, i=0):
@@ -46,7 +46,7 @@ def _backward_to(t, seed, inputs, retain_graph):
     captured = grad(t, inputs, Tensor._wrap(seed), retain_graph=retain_graph, allow_unused=True)
     for x, g in zip(inputs, captured):
         if g is not None:
-            x.grad = g if x.grad is None else Tensor._wrap(x.grad.data + g.data)
+            x.grad = g if x.grad is None else Tensor._wrap(x.grad._data + g._data)
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
@@ -79,7 +79,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     for i, (x, g) in enumerate(zip(inputs_t, totals)):
         if g is None:
             if materialize_grads:
-                g = x.xp.zeros_like(x.data)
+                g = x.xp.zeros_like(x._data)
             elif not allow_unused:
                 raise RuntimeError(
                     f"One of the differentiated Tensors (index {i}) appears to not have been used "

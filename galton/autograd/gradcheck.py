@@ -24,25 +24,25 @@ def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=T
     inputs = _as_tuple(inputs)
     diff = [i for i, x in enumerate(inputs) if isinstance(x, Tensor) and x.requires_grad]
     for i in diff:
-        if inputs[i].data.dtype != np.float64:
+        if inputs[i]._data.dtype != np.float64:
             raise GradcheckError(f"gradcheck: input {i} requires grad but is "
                                  f"{inputs[i].dtype}; use float64 inputs")
     outputs = [o for o in _as_tuple(func(*inputs)) if isinstance(o, Tensor)]
     for oi, out in enumerate(outputs):
         if not out.requires_grad:
             continue
-        n_out = out.data.size
+        n_out = out._data.size
         for i in diff:
             x = inputs[i]
-            numeric = np.zeros((n_out, x.data.size))
-            flat = x.data.reshape(-1)  # a view: perturbs x in place
+            numeric = np.zeros((n_out, x._data.size))
+            flat = x._data.reshape(-1)  # a view: perturbs x in place
             with no_grad():
                 for k in range(flat.size):
                     orig = flat[k]
                     flat[k] = orig + eps
-                    plus = np.array(_as_tuple(func(*inputs))[oi].data, dtype=np.float64)
+                    plus = np.array(_as_tuple(func(*inputs))[oi]._data, dtype=np.float64)
                     flat[k] = orig - eps
-                    minus = np.array(_as_tuple(func(*inputs))[oi].data, dtype=np.float64)
+                    minus = np.array(_as_tuple(func(*inputs))[oi]._data, dtype=np.float64)
                     flat[k] = orig
                     numeric[:, k] = ((plus - minus) / (2 * eps)).reshape(-1)
             analytic = np.zeros_like(numeric)
@@ -50,10 +50,10 @@ def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=T
                 seed = np.zeros(n_out)
                 seed[r] = 1.0
                 out_r = _as_tuple(func(*inputs))[oi]
-                (g,) = functional.grad(out_r, [x], Tensor._wrap(seed.reshape(out.data.shape)),
+                (g,) = functional.grad(out_r, [x], Tensor._wrap(seed.reshape(out._data.shape)),
                                        allow_unused=True)
                 if g is not None:
-                    analytic[r] = g.data.reshape(-1)
+                    analytic[r] = g._data.reshape(-1)
             if not np.allclose(analytic, numeric, atol=atol, rtol=rtol):
                 worst = np.unravel_index(np.argmax(np.abs(analytic - numeric)), numeric.shape)
                 msg = (f"Jacobian mismatch for output {oi} with respect to input {i},\n"

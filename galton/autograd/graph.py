@@ -112,7 +112,7 @@ def _run_hooks(hooks, g):
     for h in hooks:
         r = h(_wrap(g))
         if r is not None:
-            g = r.data
+            g = r._data
     return g
 
 
@@ -137,7 +137,7 @@ def run_backward(root_tensor, grad, retain_graph=False, capture=None, accumulate
         if node.retained is not None:
             t = node.retained()
             if t is not None:
-                t.grad = _wrap(g.copy()) if t.grad is None else _wrap(t.grad.data + g)
+                t.grad = _wrap(g.copy()) if t.grad is None else _wrap(t.grad._data + g)
         if capture is not None and node in capture:
             capture[node] = g
         fn = node.backward_fn
@@ -163,11 +163,11 @@ def run_backward(root_tensor, grad, retain_graph=False, capture=None, accumulate
 def _deliver_leaf(leaf, g, capture, accumulate, fresh):
     if leaf._hooks:
         g = _run_hooks(leaf._hooks, g)
-    if g.dtype != leaf.data.dtype:
-        g = g.astype(leaf.data.dtype)
-    if g.shape != leaf.data.shape:
+    if g.dtype != leaf._data.dtype:
+        g = g.astype(leaf._data.dtype)
+    if g.shape != leaf._data.shape:
         raise RuntimeError(f"galton internal error: gradient of shape {g.shape} for a leaf of "
-                           f"shape {leaf.data.shape}")
+                           f"shape {leaf._data.shape}")
     if capture is not None:
         key = id(leaf)
         if key in capture:
@@ -182,7 +182,7 @@ def _deliver_leaf(leaf, g, capture, accumulate, fresh):
         fresh.add(id(g))
         leaf.grad = _wrap(g)
     else:
-        a = leaf.grad.data
+        a = leaf.grad._data
         if a.flags.writeable and a.shape == g.shape:
             a += g  # in place, as PyTorch does: a user's reference to .grad stays valid
         else:

@@ -28,7 +28,7 @@ def _tensors(obj, prefix=""):
     """(dotted name, array) for every tensor or array inside dicts and lists."""
     from ..tensor import Tensor
     if isinstance(obj, Tensor):
-        yield prefix, obj.data
+        yield prefix, obj._data
     elif isinstance(obj, np.ndarray):
         yield prefix, obj
     elif isinstance(obj, dict):
@@ -43,7 +43,7 @@ def _plain(obj):
     """The JSON-able part of an object (tensors replaced by a shape note)."""
     from ..tensor import Tensor
     if isinstance(obj, (Tensor, np.ndarray)):
-        data = obj.data if isinstance(obj, Tensor) else obj
+        data = obj._data if isinstance(obj, Tensor) else obj
         return f"<tensor {list(data.shape)} {data.dtype}>"
     if isinstance(obj, dict):
         return {str(k): _plain(v) for k, v in obj.items()}

@@ -72,7 +72,7 @@ class TracedModule(nn.Module):
     def from_recorder(cls, rec, *, training, name):
         params = {k: t for k, t in rec.params.items() if isinstance(t, Parameter)}
         buffers = {k: t for k, t in rec.params.items() if not isinstance(t, Parameter)}
-        consts = [Tensor._wrap(t.data) for t in rec.consts]
+        consts = [Tensor._wrap(t._data) for t in rec.consts]
         return cls(rec.graph, params, buffers, consts, non_persistent=rec.non_persistent,
                    original_name=name, training=training)
 
@@ -114,7 +114,7 @@ class TracedModule(nn.Module):
                "parameters": {k: t for k, t in params.items() if isinstance(t, Parameter)},
                "buffers": {k: t for k, t in params.items() if not isinstance(t, Parameter)},
                "non_persistent": self._non_persistent,
-               "constants": [Tensor._wrap(c.data) for c in self._constants]}
+               "constants": [Tensor._wrap(c._data) for c in self._constants]}
         serialization.save(obj, f)
 
 

@@ -86,7 +86,7 @@ class Recorder:
 
     def new_value(self, t, dynamic):
         n = len(self.values)
-        self.values.append([list(t.data.shape), t.dtype.name])
+        self.values.append([list(t._data.shape), t.dtype.name])
         self.refs[id(t)] = {"v": n}
         self.tensors[n] = t
         self.keep.append(t)
@@ -228,7 +228,7 @@ def _traced_size(fn):
         ref = rec.refs[id(self)]
         if dim is None:
             return Size(TracedInt(s, ref, i) for i, s in enumerate(r))
-        return TracedInt(r, ref, _dim(dim, self.data.ndim))
+        return TracedInt(r, ref, _dim(dim, self._data.ndim))
     return size
 
 

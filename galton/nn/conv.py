@@ -168,7 +168,7 @@ class _ConvTransposeNd(_ConvNd):
             return self.output_padding
         n = self._dims
         size = list(output_size)[-n:]
-        spatial = input.data.shape[-n:]
+        spatial = input._data.shape[-n:]
         out = []
         for d in range(n):
             lo = ((spatial[d] - 1) * self.stride[d] - 2 * self.padding[d]

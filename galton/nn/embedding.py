@@ -42,7 +42,7 @@ class _TableBase(Module):
     def _fill_padding_idx_with_zero(self):
         if self.padding_idx is not None:
             with grad_mode.no_grad():
-                self.weight.data[self.padding_idx] = 0
+                self.weight._data[self.padding_idx] = 0
 
 
 class Embedding(_TableBase):

@@ -49,7 +49,7 @@ class Unflatten(Module):
         self.unflattened_size = unflattened_size
 
     def forward(self, input):
-        shape = input.data.shape
+        shape = input._data.shape
         nd = len(shape)
         if not -nd <= self.dim < nd or nd == 0:
             raise IndexError(f"Dimension out of range (expected to be in range of "

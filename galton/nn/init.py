@@ -5,7 +5,7 @@
 
 Numbers are drawn on the host from galton's generator (``galton.manual_seed`` makes them
 repeatable), then written into the tensor's own array, whatever its device and dtype. The write
-goes to ``.data`` directly, so no graph is recorded: the functions behave as under ``no_grad``.
+goes to the array (``._data``) directly, so no graph is recorded: the functions behave as under ``no_grad``.
 """
 import math
 import warnings
@@ -22,7 +22,7 @@ __all__ = ["calculate_gain", "uniform_", "normal_", "trunc_normal_", "constant_"
 
 def _assign(tensor, values):
     """Write host values into the tensor's array (casting to its dtype, moving to its device)."""
-    arr = tensor.data
+    arr = tensor._data
     if type(arr) is not np.ndarray:
         values = backend.to_device(np.asarray(values), backend.device_of(arr))
     arr[...] = values
@@ -82,7 +82,7 @@ def _calculate_correct_fan(tensor, mode):
 def uniform_(tensor, a=0.0, b=1.0, generator=None):
     """Fill with values drawn from U(a, b)."""
     g = rng(generator)
-    if tensor.data.dtype == np.float32:  # draw in float32: half the time and memory of float64
+    if tensor._data.dtype == np.float32:  # draw in float32: half the time and memory of float64
         return _assign(tensor, g.random(tensor.shape, dtype=np.float32) * np.float32(b - a)
                        + np.float32(a))
     return _assign(tensor, g.uniform(a, b, tensor.shape))
@@ -91,7 +91,7 @@ def uniform_(tensor, a=0.0, b=1.0, generator=None):
 def normal_(tensor, mean=0.0, std=1.0, generator=None):
     """Fill with values drawn from N(mean, std**2)."""
     g = rng(generator)
-    if tensor.data.dtype == np.float32:
+    if tensor._data.dtype == np.float32:
         return _assign(tensor, g.standard_normal(tensor.shape, dtype=np.float32) * np.float32(std)
                        + np.float32(mean))
     return _assign(tensor, g.normal(mean, std, tensor.shape))

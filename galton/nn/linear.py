@@ -58,12 +58,12 @@ class Linear(Module):
             init.uniform_(self.bias, -bound, bound)
 
     def forward(self, input):
-        shape = input.data.shape
+        shape = input._data.shape
         if not shape or shape[-1] != self.in_features:
             raise RuntimeError(f"Linear({self.in_features} -> {self.out_features}) got input of "
                                f"shape {tuple(shape)}: last dimension must be {self.in_features}")
         weight = self.weight  # read once: a parametrized weight is computed on each read
-        if input.data.dtype != weight.data.dtype and not _autocast.state.enabled:
+        if input._data.dtype != weight._data.dtype and not _autocast.state.enabled:
             # PyTorch refuses to mix dtypes here; silently promoting would hide a float64 model
             raise RuntimeError(
                 f"Linear({self.in_features} -> {self.out_features}): mat1 and mat2 must have the "
@@ -82,7 +82,7 @@ def bilinear(input1, input2, weight, bias=None):
     Leading dims of the inputs must be equal; they are folded into one batch dim so each
     product is an einsum over 2-D/3-D arrays.
     """
-    a, c, w = input1.data, input2.data, weight.data
+    a, c, w = input1._data, input2._data, weight._data
     if w.ndim != 3:
         raise RuntimeError(f"bilinear(): weight must be 3-D (out, in1, in2), got shape "
                            f"{tuple(w.shape)}")
@@ -98,7 +98,7 @@ def bilinear(input1, input2, weight, bias=None):
     c2 = c.reshape(-1, c.shape[-1])
     out = xp.einsum("bi,oij,bj->bo", a2, w, c2, optimize=True)
     if bias is not None:
-        out += bias.data
+        out += bias._data
     out = out.reshape(lead + (w.shape[0],))
 
     def backward(g):
@@ -147,7 +147,7 @@ class Bilinear(Module):
             init.uniform_(self.bias, -bound, bound)
 
     def forward(self, input1, input2):
-        s1, s2 = input1.data.shape, input2.data.shape
+        s1, s2 = input1._data.shape, input2._data.shape
         if not s1 or not s2 or s1[-1] != self.in1_features or s2[-1] != self.in2_features:
             raise RuntimeError(
                 f"Bilinear({self.in1_features}, {self.in2_features} -> {self.out_features}) got "

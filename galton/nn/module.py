@@ -77,7 +77,7 @@ class Module:
         new = []
         for i, a in enumerate(args):
             if isinstance(a, Tensor) and a.requires_grad:
-                a = make_result(a.data, (a,), self._make_input_catcher(i, len(args)),
+                a = make_result(a._data, (a,), self._make_input_catcher(i, len(args)),
                                 "BackwardHookFunctionBackward")
             new.append(a)
         self.__dict__["_n_inputs"] = sum(isinstance(a, Tensor) and a.requires_grad for a in args)
@@ -103,7 +103,7 @@ class Module:
             if self.__dict__.get("_n_inputs", 0) == 0:
                 self._fire_backward_hooks((None,) * max(self.__dict__.get("_n_inputs_args", 1), 1))
             return (g,)
-        return make_result(out.data, (out,), backward, "BackwardHookFunctionBackward")
+        return make_result(out._data, (out,), backward, "BackwardHookFunctionBackward")
 
     def _fire_backward_hooks(self, grad_input):
         grad_output = self.__dict__.get("_grad_output")
@@ -331,7 +331,7 @@ class Module:
                 if set_to_none:
                     p.grad = None
                 else:
-                    p.grad.data[...] = 0
+                    p.grad._data[...] = 0
 
     def _apply_arrays(self, fn):
         """Replace each parameter's and buffer's array by fn(array), keeping the objects."""
@@ -339,9 +339,9 @@ class Module:
             for table in (m._parameters, m._buffers):
                 for t in table.values():
                     if t is not None:
-                        t.data = fn(t.data)
+                        t._data = fn(t._data)
                         if t.grad is not None:
-                            t.grad.data = fn(t.grad.data)
+                            t.grad._data = fn(t.grad._data)
         return self
 
     def to(self, *args, **kwargs):
@@ -389,10 +389,10 @@ class Module:
             destination = OrderedDict()
         for name, p in self._parameters.items():
             if p is not None:
-                destination[prefix + name] = p if keep_vars else Tensor._wrap(p.data)
+                destination[prefix + name] = p if keep_vars else Tensor._wrap(p._data)
         for name, b in self._buffers.items():
             if b is not None and name not in self._non_persistent_buffers_set:
-                destination[prefix + name] = b if keep_vars else Tensor._wrap(b.data)
+                destination[prefix + name] = b if keep_vars else Tensor._wrap(b._data)
         extra = getattr(type(self), "get_extra_state", None)
         if extra is not None:
             destination[prefix + "_extra_state"] = self.get_extra_state()
@@ -419,17 +419,17 @@ class Module:
             src = state_dict[key]
             if key.endswith("_extra_state"):
                 continue
-            arr = src.data if isinstance(src, Tensor) else np.asarray(src)
-            if tuple(arr.shape) != tuple(target.data.shape):
+            arr = src._data if isinstance(src, Tensor) else np.asarray(src)
+            if tuple(arr.shape) != tuple(target._data.shape):
                 errors.append(
                     f"size mismatch for {key}: copying a param with shape "
                     f"galton.Size({list(arr.shape)}) from checkpoint, the shape in current model "
-                    f"is galton.Size({list(target.data.shape)}).")
+                    f"is galton.Size({list(target._data.shape)}).")
                 continue
             if assign:
-                target.data = arr
+                target._data = arr
             else:
-                target.data[...] = arr  # in place: optimizers keep pointing at the same tensors
+                target._data[...] = arr  # in place: optimizers keep pointing at the same tensors
         if strict:
             if unexpected:
                 errors.insert(0, "Unexpected key(s) in state_dict: "

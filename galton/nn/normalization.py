@@ -48,9 +48,9 @@ class _NormBase(Module):
 
     def reset_running_stats(self):
         if self.track_running_stats:
-            self.running_mean.data[...] = 0
-            self.running_var.data[...] = 1
-            self.num_batches_tracked.data[...] = 0
+            self.running_mean._data[...] = 0
+            self.running_var._data[...] = 1
+            self.num_batches_tracked._data[...] = 0
 
     def reset_parameters(self):
         self.reset_running_stats()
@@ -61,7 +61,7 @@ class _NormBase(Module):
 
     def _check_channels(self, input):
         """A clear error naming the layer when the input's channel count is wrong."""
-        a = input.data
+        a = input._data
         c = a.shape[1] if a.ndim > 1 else None
         if c != self.num_features:
             raise RuntimeError(
@@ -79,16 +79,16 @@ class _BatchNorm(_NormBase):
     _ndims = ()
 
     def forward(self, input):
-        nd = input.data.ndim
+        nd = input._data.ndim
         if nd not in self._ndims:
             shown = " or ".join(f"{d}D" for d in self._ndims)
             raise ValueError(f"expected {shown} input (got {nd}D input)")
         self._check_channels(input)
         factor = 0.0 if self.momentum is None else self.momentum
         if self.training and self.track_running_stats and self.num_batches_tracked is not None:
-            self.num_batches_tracked.data += 1
+            self.num_batches_tracked._data += 1
             if self.momentum is None:  # a cumulative moving average
-                factor = 1.0 / float(self.num_batches_tracked.data)
+                factor = 1.0 / float(self.num_batches_tracked._data)
         bn_training = self.training or (self.running_mean is None and self.running_var is None)
         use_stats = not self.training or self.track_running_stats
         return F.batch_norm(input, self.running_mean if use_stats else None,
@@ -127,7 +127,7 @@ class _InstanceNorm(_NormBase):
                          dtype, bias=bias)
 
     def forward(self, input):
-        nd = input.data.ndim
+        nd = input._data.ndim
         if nd not in (self._batched - 1, self._batched):
             raise ValueError(f"expected {self._batched - 1}D or {self._batched}D input (got "
                              f"{nd}D input)")

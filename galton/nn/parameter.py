@@ -16,7 +16,7 @@ class Parameter(Tensor):
         if data is None:
             arr = np.empty((0,), dtype=np.float32)
         elif isinstance(data, Tensor):
-            arr = data.data
+            arr = data._data
         else:
             arr = np.asarray(data)
         p = Tensor._wrap.__func__(cls, arr)
@@ -37,7 +37,7 @@ class Buffer(Tensor):
     __slots__ = ()
 
     def __new__(cls, data, *, persistent=True):
-        t = Tensor._wrap(data.data if isinstance(data, Tensor) else np.asarray(data))
+        t = Tensor._wrap(data._data if isinstance(data, Tensor) else np.asarray(data))
         t.__class__ = Tensor
         return _BufferMark(t, persistent)
 

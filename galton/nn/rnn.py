@@ -28,7 +28,7 @@ _NAMES = {"LSTM": "LSTM", "GRU": "GRU", "RNN_TANH": "RNN", "RNN_RELU": "RNN"}
 
 
 def _zeros_state(shape, like):
-    return Tensor._wrap(np.zeros(shape, dtype=like.data.dtype))
+    return Tensor._wrap(np.zeros(shape, dtype=like._data.dtype))
 
 
 class RNNBase(Module):
@@ -125,7 +125,7 @@ class RNNBase(Module):
     # --- checks, with PyTorch's messages ----------------------------------------------------
     def _check_input(self, input, packed):
         w = self.weight_ih_l0
-        if input.data.dtype != w.data.dtype:
+        if input._data.dtype != w._data.dtype:
             raise ValueError(f"RNN input dtype ({input.dtype}) does not match weight dtype "
                              f"({w.dtype}). Convert input: input.to({w.dtype}), or convert "
                              f"model: model.to({input.dtype})")
@@ -170,7 +170,7 @@ class RNNBase(Module):
         sorted_indices = unsorted_indices = None
         if packed:
             data, batch_sizes, sorted_indices, unsorted_indices = input
-            bs = np.asarray(batch_sizes.data if isinstance(batch_sizes, Tensor) else batch_sizes,
+            bs = np.asarray(batch_sizes._data if isinstance(batch_sizes, Tensor) else batch_sizes,
                             dtype=np.int64)
             self._check_input(data, True)
             x = kernels.packed_to_padded(data, bs)

@@ -29,9 +29,9 @@ __all__ = ["TransformerEncoderLayer", "TransformerEncoder", "TransformerDecoderL
 def _copy_tensor(t, memo):
     if id(t) not in memo:
         if isinstance(t, Parameter):
-            memo[id(t)] = Parameter(Tensor._wrap(t.data.copy()), requires_grad=t.requires_grad)
+            memo[id(t)] = Parameter(Tensor._wrap(t._data.copy()), requires_grad=t.requires_grad)
         else:
-            memo[id(t)] = Tensor._wrap(t.data.copy())
+            memo[id(t)] = Tensor._wrap(t._data.copy())
     return memo[id(t)]
 
 
@@ -196,7 +196,7 @@ def _causal_hint(mask, is_causal, size):
         return bool(is_causal)
     if mask is None or size is None or tuple(mask.shape) != (size, size):
         return False
-    m = mask.data
+    m = mask._data
     if m.dtype == np.bool_:
         return bool(np.array_equal(m, np.triu(np.ones((size, size), bool), k=1)))
     return bool(np.array_equal(m, np.triu(np.full((size, size), -np.inf), k=1)))

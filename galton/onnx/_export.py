@@ -65,13 +65,13 @@ def export(model, args, f, export_params=True, verbose=False, training=None, inp
         if "p" in ref:
             key = ref["p"]
             if key not in params:
-                arr = rec.params[key].data
+                arr = rec.params[key]._data
                 params[key] = Val(key, arr.shape, arr.dtype, arr)
                 b.initializers[key] = arr
             return params[key]
         key = f"const{ref['c']}"
         if key not in params:
-            arr = rec.consts[ref["c"]].data
+            arr = rec.consts[ref["c"]]._data
             params[key] = Val(key, arr.shape, arr.dtype, arr)
             b.initializers[key] = arr
         return params[key]
@@ -88,7 +88,7 @@ def export(model, args, f, export_params=True, verbose=False, training=None, inp
         outs = _out_refs(node["out"], [])
         if do_constant_folding and not _depends_on_input(node, rec.dynamic):
             for v in outs:  # weights-only work: computed now, stored as initialisers
-                arr = rec.tensors[v].data
+                arr = rec.tensors[v]._data
                 env[v] = Val(b.const(arr, "folded"), arr.shape, arr.dtype, arr)
             continue
         conv = CONVERTERS.get(node["op"])

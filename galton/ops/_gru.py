@@ -62,7 +62,7 @@ def gru_sequence(x, h0, w_ih, w_hh, b_ih=None, b_hh=None, reverse=False, batch_s
       gradient (gates z, r, n; W_hh^T times them is dh's share), rows 1-3 the input side's
       (gates n, z, r).
     """
-    X, Wih, Whh = x.data, w_ih.data, w_hh.data
+    X, Wih, Whh = x._data, w_ih._data, w_hh._data
     T, B, I = X.shape
     H = Whh.shape[0] // 3
     H2 = 2 * H
@@ -77,7 +77,7 @@ def gru_sequence(x, h0, w_ih, w_hh, b_ih=None, b_hh=None, reverse=False, batch_s
     Wh = _halved(Whh, bh, H2, dt)                        # [W_hh | b_hh]
     Hs = buffer((T + 1, H + 1, B), dt)                   # Hs[k]: [h before step k; 1]
     Hs[:, H] = 1
-    Hs[0, :H] = h0.data.T
+    Hs[0, :H] = h0._data.T
     F = buffer((T, 5, H, B), dt)                         # the backward's factors (see above)
     RZ = F[:, :2].reshape(T, H2, B)                      # r, z
     gh = np.empty((3 * H, B), dt)                        # W_hh h + b_hh of the step

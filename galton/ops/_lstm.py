@@ -38,7 +38,7 @@ def lstm_sequence(x, h0, c0, w_ih, w_hh, b_ih=None, b_hh=None, w_hr=None, revers
       state straight into the history arrays (``Hs[k + 1]``, ``Cs[k + 1]``) that the next step
       and the backward read, so no per-step copies are made.
     """
-    X, Wih, Whh = x.data, w_ih.data, w_hh.data
+    X, Wih, Whh = x._data, w_ih._data, w_hh._data
     T, B, I = X.shape
     H = Whh.shape[0] // 4
     P = Whh.shape[1]
@@ -71,11 +71,11 @@ def lstm_sequence(x, h0, c0, w_ih, w_hh, b_ih=None, b_hh=None, w_hr=None, revers
     G = buffer((T, 4 * H, B), dt)                    # input projections, as (T, 4H, B)
     np.matmul(Wa, XH[..., :I + 1].transpose(0, 2, 1), out=G)
     proj = w_hr is not None
-    Whr = w_hr.data if proj else None
+    Whr = w_hr._data if proj else None
     Hs = buffer((T + 1, P, B), dt)                   # Hs[k]: h before step k
     Cs = buffer((T + 1, H, B), dt)
-    Hs[0] = h0.data.T
-    Cs[0] = c0.data.T
+    Hs[0] = h0._data.T
+    Cs[0] = c0._data.T
     TC = buffer((T, H, B), dt, zero=packed)          # tanh(c) of each step
     R = buffer((T, H, B), dt, zero=packed) if proj else None  # o * tanh(c), before W_hr
     S, O, Ig, F, Gg = G[:, :H3], G[:, :H], G[:, H:2 * H], G[:, 2 * H:H3], G[:, H3:]

@@ -20,7 +20,7 @@ def _pack_index(batch_sizes, B):
 
 def packed_to_padded(data, batch_sizes, total_length=None, padding_value=0.0):
     """Packed rows (N, *) to a time-major padded tensor (T, B, *); gradient gathers back."""
-    a = data.data
+    a = data._data
     bs = np.asarray(batch_sizes, dtype=np.int64)
     T = len(bs) if total_length is None else int(total_length)
     B = int(bs[0]) if len(bs) else 0
@@ -35,7 +35,7 @@ def packed_to_padded(data, batch_sizes, total_length=None, padding_value=0.0):
 def padded_to_packed(padded, batch_sizes):
     """Time-major padded (T, B, *) to packed rows (N, *); gradient scatters back (zeros in the
     padding)."""
-    a = padded.data
+    a = padded._data
     T, B = a.shape[:2]
     feat = a.shape[2:]
     idx = _pack_index(batch_sizes, B)

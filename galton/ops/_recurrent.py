@@ -38,8 +38,8 @@ def _outputs(flat, shapes, inputs, backward, name):
 
 def _biases(b_ih, b_hh, dtype):
     """The bias arrays (None where a layer has no bias)."""
-    bi = b_ih.data if b_ih is not None else None
-    bh = b_hh.data if b_hh is not None else None
+    bi = b_ih._data if b_ih is not None else None
+    bh = b_hh._data if b_hh is not None else None
     return bi, bh
 
 

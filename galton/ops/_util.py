@@ -30,11 +30,11 @@ def _promote_arrays(x, y):
 def operands(a, b):
     """Arrays for a binary op, and the tensors among a and b (None for non-tensors)."""
     if type(a) is Tensor or isinstance(a, Tensor):
-        x, ta = a.data, a
+        x, ta = a._data, a
     else:
         x, ta = a, None
     if type(b) is Tensor or isinstance(b, Tensor):
-        y, tb = b.data, b
+        y, tb = b._data, b
     else:
         y, tb = b, None
     if ta is not None and tb is not None:

@@ -18,7 +18,7 @@ _SELU_SCALE = 1.0507009873554804934193349852946
 
 
 def _float(x):
-    a = x.data
+    a = x._data
     return a if a.dtype.kind == "f" else a.astype(dtypes.default_float_np())
 
 
@@ -40,8 +40,8 @@ def _axis(dim, a):
 
 def softmax(x, dim, dtype=None):
     """``exp(x) / exp(x).sum(dim)``, shifted by the max along ``dim`` so it cannot overflow."""
-    a = x.data.astype(dtype.np) if dtype is not None else _float(x)
-    in_dtype = x.data.dtype
+    a = x._data.astype(dtype.np) if dtype is not None else _float(x)
+    in_dtype = x._data.dtype
     if a.ndim == 0:
         _dim(dim, 0)
         y = np.ones_like(a)
@@ -62,8 +62,8 @@ def softmax(x, dim, dtype=None):
 
 def log_softmax(x, dim, dtype=None):
     """``x - logsumexp(x, dim)``, computed from the max-shifted input (numerically stable)."""
-    a = x.data.astype(dtype.np) if dtype is not None else _float(x)
-    in_dtype = x.data.dtype
+    a = x._data.astype(dtype.np) if dtype is not None else _float(x)
+    in_dtype = x._data.dtype
     if a.ndim == 0:
         _dim(dim, 0)
         return make_result(np.zeros_like(a), (x,), lambda g: (np.zeros_like(g, dtype=in_dtype),),
@@ -221,7 +221,7 @@ def logsigmoid(x):
 
 def prelu(x, weight):
     """x for x > 0, weight * x otherwise; weight has 1 element or one per channel (dim 1)."""
-    a, w = _float(x), weight.data
+    a, w = _float(x), weight._data
     channels = a.shape[1] if a.ndim >= 2 else 1
     if w.size != 1 and w.size != channels:
         raise RuntimeError("Mismatch of parameter numbers and input channel size. Found parameter "
@@ -268,7 +268,7 @@ def tanhshrink(x):
 
 def threshold(x, threshold, value):
     """x where x > threshold, else ``value``."""
-    a = x.data
+    a = x._data
     keep = a > threshold
     y = np.where(keep, a, np.asarray(value, dtype=a.dtype))
     return make_result(y, (x,), lambda g: (g * keep,), "ThresholdBackward0")

@@ -154,7 +154,7 @@ def rpow(a, b):
 
 
 def neg(x):
-    return make_result(-x.data, (x,), lambda g: (-g,), "NegBackward0")
+    return make_result(-x._data, (x,), lambda g: (-g,), "NegBackward0")
 
 
 def _compare(fn, a, b):
@@ -203,7 +203,7 @@ def logical_xor(a, b):
 
 
 def logical_not(x):
-    return Tensor._wrap(np.logical_not(x.data))
+    return Tensor._wrap(np.logical_not(x._data))
 
 
 def bitwise_and(a, b):
@@ -215,20 +215,20 @@ def bitwise_or(a, b):
 
 
 def bitwise_not(x):
-    return Tensor._wrap(np.invert(x.data))
+    return Tensor._wrap(np.invert(x._data))
 
 
 def equal(a, b):
     """True when both tensors have the same shape and elements."""
-    return a.data.shape == b.data.shape and bool(np.all(a.data == b.data))
+    return a._data.shape == b._data.shape and bool(np.all(a._data == b._data))
 
 
 def allclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
-    return bool(np.allclose(a.data, b.data, rtol=rtol, atol=atol, equal_nan=equal_nan))
+    return bool(np.allclose(a._data, b._data, rtol=rtol, atol=atol, equal_nan=equal_nan))
 
 
 def isclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
-    return Tensor._wrap(np.isclose(a.data, b.data, rtol=rtol, atol=atol, equal_nan=equal_nan))
+    return Tensor._wrap(np.isclose(a._data, b._data, rtol=rtol, atol=atol, equal_nan=equal_nan))
 
 
 TENSOR_METHODS = ["add", "sub", "mul", "div", "true_divide=div", "divide=div", "multiply=mul",

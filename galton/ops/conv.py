@@ -44,8 +44,8 @@ def _check_dtypes(a, w, bias):
     if a.dtype != w.dtype:
         raise RuntimeError(f"Input type ({a.dtype}) and weight type ({w.dtype}) should be the "
                            "same")
-    if bias is not None and bias.data.dtype != w.dtype:
-        raise RuntimeError(f"Input type ({a.dtype}) and bias type ({bias.data.dtype}) should be "
+    if bias is not None and bias._data.dtype != w.dtype:
+        raise RuntimeError(f"Input type ({a.dtype}) and bias type ({bias._data.dtype}) should be "
                            "the same")
 
 
@@ -55,7 +55,7 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     if _autocast.state.enabled:
         return _autocast.run_low(conv2d, input, weight, bias=bias, stride=stride, padding=padding,
                                  dilation=dilation, groups=groups)
-    a, w = input.data, weight.data
+    a, w = input._data, weight._data
     _check_conv_shapes(a, w, bias, groups)
     _check_dtypes(a, w, bias)
     sh, sw = _pair(stride)
@@ -71,7 +71,7 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     oh, ow = (hp - ekh) // sh + 1, (wp - ekw) // sw + 1
     xp = backend.array_module(a)
     w2 = w.reshape(o, -1)
-    b = None if bias is None else bias.data
+    b = None if bias is None else bias._data
     per_sample = c * kh * kw * oh * ow * a.itemsize  # bytes of column matrix per sample
     if n * per_sample > CHUNK_BYTES and not will_record((input, weight, bias)):
         # nothing will be kept for backward, so the columns are built one block of samples
@@ -112,7 +112,7 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
         return _autocast.run_low(conv_transpose2d, input, weight, bias=bias, stride=stride,
                                  padding=padding, output_padding=output_padding, groups=groups,
                                  dilation=dilation)
-    a, w = input.data, weight.data
+    a, w = input._data, weight._data
     _check_transposed_shapes(a, w, bias, groups)
     _check_dtypes(a, w, bias)
     sh, sw = _pair(stride)
@@ -140,7 +140,7 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
     out = _image(dcols, (n, cout, oh, ow), kh, kw, sh, sw, dh, dw, pad, h, wd)
     del dcols
     if bias is not None:
-        out += bias.data.reshape(1, cout, 1, 1)
+        out += bias._data.reshape(1, cout, 1, 1)
     need_x, need_w = input._rg, weight._rg
     saved_xt = xt if need_w else None
     del xt
@@ -159,7 +159,7 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
 
 def im2col(input, kernel_size, dilation=1, padding=0, stride=1):
     """Sliding local blocks of a (N, C, H, W) input as (N, C*KH*KW, L), as ``F.unfold``."""
-    a = input.data
+    a = input._data
     kh, kw = _pair(kernel_size)
     dh, dw = _pair(dilation)
     pad = _padding4(padding)
@@ -184,7 +184,7 @@ def im2col(input, kernel_size, dilation=1, padding=0, stride=1):
 
 def col2im(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
     """Sum (N, C*KH*KW, L) blocks into a (N, C, H, W) output, as ``F.fold``."""
-    a = input.data
+    a = input._data
     h, wd = _pair(output_size)
     kh, kw = _pair(kernel_size)
     dh, dw = _pair(dilation)
@@ -218,10 +218,10 @@ def _shape_str(s):
 
 
 def _check_bias(w_shape, bias, n_out):
-    if bias is not None and (bias.data.ndim != 1 or bias.data.shape[0] != n_out):
+    if bias is not None and (bias._data.ndim != 1 or bias._data.shape[0] != n_out):
         raise RuntimeError(f"Given weight of size {_shape_str(w_shape)}, expected bias to be "
                            f"1-dimensional with {n_out} elements, but got bias of size "
-                           f"{_shape_str(bias.data.shape)} instead")
+                           f"{_shape_str(bias._data.shape)} instead")
 
 
 def _check_conv_shapes(a, w, bias, groups):

@@ -8,7 +8,7 @@ from ._util import Tensor, make_result
 def cast(x, dtype):
     """A copy in another dtype; gradients flow back cast to the input's dtype."""
     target = dtypes.to_numpy_dtype(dtype)
-    a = x.data
+    a = x._data
     if a.dtype == target:
         return x
     src = a.dtype
@@ -21,7 +21,7 @@ def move(x, dev):
     if x.device == dev:
         return x
     here = x.device
-    return make_result(backend.to_device(x.data, dev), (x,),
+    return make_result(backend.to_device(x._data, dev), (x,),
                        lambda g: (backend.to_device(g, here),), "ToCopyBackward0")
 
 
@@ -42,7 +42,7 @@ def to(x, *args, dtype=None, device=None, non_blocking=False, copy=False, memory
     if dtype is not None:
         out = cast(out, dtype)
     if copy and out is x:
-        out = make_result(x.data.copy(), (x,), lambda g: (g,), "CloneBackward0")
+        out = make_result(x._data.copy(), (x,), lambda g: (g,), "CloneBackward0")
     return out
 
 
@@ -87,7 +87,7 @@ def type_(x, dtype=None, non_blocking=False):
     tensor class or its name (``'torch.LongTensor'``), the tensor in that dtype."""
     from ..creation import _TORCH_TYPE_NAMES
     if dtype is None:
-        return f"galton.{_TORCH_TYPE_NAMES[x.data.dtype.name]}"
+        return f"galton.{_TORCH_TYPE_NAMES[x._data.dtype.name]}"
     if isinstance(dtype, str):
         by_name = {v: k for k, v in _TORCH_TYPE_NAMES.items()}
         name = dtype.rsplit(".", 1)[-1]

@@ -19,7 +19,7 @@ _Topk = namedtuple("topk", ["values", "indices"])
 
 def _index_array(index, op, allow_int32=True):
     """The array of an index tensor, refusing non-integer dtypes with PyTorch's message."""
-    arr = index.data if isinstance(index, Tensor) else np.asarray(index)
+    arr = index._data if isinstance(index, Tensor) else np.asarray(index)
     if arr.dtype != np.int64 and not (allow_int32 and arr.dtype == np.int32):
         raise RuntimeError(f"{op}(): Expected dtype int64 for index")
     return arr
@@ -59,7 +59,7 @@ def _check_index_shape(op, a, idx, dim, src=None):
 
 def gather(input, dim, index, *, sparse_grad=False):
     """``out[i][j][k] = input[i][index[i][j][k]][k]`` for dim=1, as ``torch.gather``."""
-    a = input.data
+    a = input._data
     idx = _index_array(index, "gather")
     dim = _dim(dim, a.ndim)
     _check_index_shape("gather", a, idx, dim)
@@ -81,7 +81,7 @@ def gather(input, dim, index, *, sparse_grad=False):
 def take_along_dim(input, indices, dim=None):
     """Pick values of ``input`` at ``indices`` along ``dim`` (the flattened input when None);
     input and indices broadcast in the other dimensions."""
-    a = input.data
+    a = input._data
     idx = _index_array(indices, "take_along_dim")
     if dim is None:
         flat, fidx = a.reshape(-1), idx.reshape(-1)  # both are flattened, as in PyTorch
@@ -120,7 +120,7 @@ def take_along_dim(input, indices, dim=None):
 def _scatter_src(op, a, idx, dim, src):
     """The values a scatter writes: the leading ``idx.shape`` block of src, or a scalar."""
     if isinstance(src, Tensor):
-        s = src.data
+        s = src._data
         if s.dtype != a.dtype:
             raise RuntimeError(f"{op}(): Expected self.dtype to be equal to src.dtype")
         _check_index_shape(op, a, idx, dim, s)
@@ -142,7 +142,7 @@ def scatter(input, dim, index, src=None, *, value=None, reduce=None):
         warnings.warn("The reduce argument of torch.scatter with Tensor src is deprecated and "
                       "will be removed in a future PyTorch release. Use torch.scatter_reduce "
                       "instead for more reduction options.", UserWarning, stacklevel=2)
-    a = input.data
+    a = input._data
     idx = _index_array(index, "scatter")
     dim = _dim(dim, a.ndim)
     s = _scatter_src("scatter", a, idx, dim, src)
@@ -161,7 +161,7 @@ def scatter(input, dim, index, src=None, *, value=None, reduce=None):
             raise RuntimeError("derivative for aten::scatter is not implemented")
         return make_result(out, (input, ts), no_backward, "NotImplemented")
     shape = a.shape
-    src_shape = ts.data.shape if ts is not None else None
+    src_shape = ts._data.shape if ts is not None else None
 
     def backward(g):
         gx = None
@@ -182,7 +182,7 @@ def scatter_add(input, dim, index, src):
     if not isinstance(src, Tensor):
         raise TypeError(f"scatter_add(): argument 'src' (position 4) must be Tensor, not "
                         f"{type(src).__name__}")
-    a = input.data
+    a = input._data
     idx = _index_array(index, "scatter_add")
     dim = _dim(dim, a.ndim)
     s = _scatter_src("scatter_add", a, idx, dim, src)
@@ -190,7 +190,7 @@ def scatter_add(input, dim, index, src):
     out = a.copy()
     where = _along(idx, dim) if a.ndim else ()
     np.add.at(out, where, s)
-    src_shape = src.data.shape
+    src_shape = src._data.shape
 
     def backward(g):
         gs = None
@@ -202,7 +202,7 @@ def scatter_add(input, dim, index, src):
 
 
 def _vector_index(index, op):
-    idx = index.data if isinstance(index, Tensor) else np.asarray(index)
+    idx = index._data if isinstance(index, Tensor) else np.asarray(index)
     if idx.ndim > 1:
         raise IndexError(f"{op}(): Index is supposed to be a vector")
     if idx.dtype not in (np.int64, np.int32):
@@ -212,7 +212,7 @@ def _vector_index(index, op):
 
 def index_select(input, dim, index):
     """The slices of ``input`` along ``dim`` listed by the 1-D ``index``."""
-    a = input.data
+    a = input._data
     dim = _dim(dim, a.ndim)
     idx = _vector_index(index, "index_select")
     n = a.shape[dim] if a.ndim else 1
@@ -233,7 +233,7 @@ def index_select(input, dim, index):
 
 def index_add(input, dim, index, source, *, alpha=1):
     """A copy of ``input`` with ``alpha * source`` added at the slices ``index`` along ``dim``."""
-    a, s = input.data, source.data
+    a, s = input._data, source._data
     dim = _dim(dim, a.ndim)
     idx = _vector_index(index, "index_add")
     exp = a.shape[:dim] + (idx.size,) + a.shape[dim + 1:] if a.ndim else (idx.size,)
@@ -260,7 +260,7 @@ def index_add(input, dim, index, source, *, alpha=1):
 
 
 def _mask_array(mask, op):
-    m = mask.data if isinstance(mask, Tensor) else np.asarray(mask)
+    m = mask._data if isinstance(mask, Tensor) else np.asarray(mask)
     if m.dtype != np.bool_:
         if op == "masked_select":
             raise RuntimeError("masked_select: expected BoolTensor for mask")
@@ -280,14 +280,14 @@ def masked_fill(input, mask, value):
 
     value: a number or a 0-d tensor (whose gradient is the sum of the filled positions').
     """
-    a = input.data
+    a = input._data
     m = _mask_array(mask, "masked_fill_")
     tv = None
     if isinstance(value, Tensor):
-        if value.data.ndim:
+        if value._data.ndim:
             raise RuntimeError(f"masked_fill_ only supports a 0-dimensional value tensor, but got "
-                               f"tensor with {value.data.ndim} dimension(s).")
-        tv, value = value, value.data
+                               f"tensor with {value._data.ndim} dimension(s).")
+        tv, value = value, value._data
     check_broadcast("masked_fill", a.shape, m.shape)
     out = np.where(m, np.asarray(value).astype(a.dtype), a)
     shape = a.shape
@@ -302,7 +302,7 @@ def masked_fill(input, mask, value):
 
 def masked_select(input, mask):
     """A 1-D tensor of the elements of ``input`` where ``mask`` (both broadcast) is True."""
-    a = input.data
+    a = input._data
     m = _mask_array(mask, "masked_select")
     check_broadcast("masked_select", a.shape, m.shape)
     shape = np.broadcast_shapes(a.shape, m.shape)
@@ -319,7 +319,7 @@ def masked_select(input, mask):
 
 def nonzero(input, *, as_tuple=False):
     """Indices of the non-zero elements: an (n, ndim) int64 tensor, or one 1-D tensor per dim."""
-    a = input.data
+    a = input._data
     if as_tuple:
         if a.ndim == 0:
             return (Tensor._wrap(np.zeros(int(a != 0), dtype=np.int64)),)
@@ -356,7 +356,7 @@ def _picked(input, a, idx, dim, name):
 
 def sort(input, dim=-1, descending=False, *, stable=False):
     """(values, indices) of ``input`` sorted along ``dim``; NaN counts as the largest."""
-    a = input.data
+    a = input._data
     if a.ndim == 0:
         return _Sort(make_result(a.copy(), (input,), lambda g: (g,), "SortBackward0"),
                      Tensor._wrap(np.zeros((), dtype=np.int64)))
@@ -367,7 +367,7 @@ def sort(input, dim=-1, descending=False, *, stable=False):
 
 def argsort(input, dim=-1, descending=False, *, stable=False):
     """The indices that sort ``input`` along ``dim``."""
-    a = input.data
+    a = input._data
     if a.ndim == 0:
         return Tensor._wrap(np.zeros((), dtype=np.int64))
     return Tensor._wrap(_sort_indices(a, _dim(dim, a.ndim), descending, stable))
@@ -375,7 +375,7 @@ def argsort(input, dim=-1, descending=False, *, stable=False):
 
 def topk(input, k, dim=-1, largest=True, sorted=True):  # noqa: A002 - PyTorch's name
     """(values, indices) of the ``k`` largest (or smallest) elements along ``dim``."""
-    a = input.data
+    a = input._data
     dim = _dim(dim, a.ndim)
     n = a.shape[dim] if a.ndim else 1
     k = int(k)
@@ -399,7 +399,7 @@ def unique(input, sorted=True, return_inverse=False, return_counts=False,  # noq
            dim=None):
     """The distinct values (sorted), and optionally where each input element went
     (``return_inverse``) and how often each value occurs (``return_counts``)."""
-    a = input.data
+    a = input._data
     res = np.unique(a if dim is not None else a.reshape(-1), return_inverse=True,
                     return_counts=True, axis=None if dim is None else _dim(dim, a.ndim))
     vals, inv, counts = res

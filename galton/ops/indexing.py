@@ -19,7 +19,7 @@ def _seq_is_tuple(seq):
 
 def _item(i):
     if isinstance(i, Tensor):
-        i = i.data
+        i = i._data
     if isinstance(i, np.ndarray):
         if i.dtype.kind not in "iub":
             raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
@@ -95,7 +95,7 @@ def _torch_error(a, idx, exc):
 def getitem(x, idx):
     """``x[idx]``; basic indices give a view of ``x``'s data, as in PyTorch."""
     idx = _index_arg(idx)
-    a = x.data
+    a = x._data
     try:
         out = a[idx]
     except IndexError as exc:

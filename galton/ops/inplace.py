@@ -38,7 +38,7 @@ def _view_path(t):
     steps = []
     while t.grad_fn is not None:
         mark = getattr(t.grad_fn.backward_fn, "_view", None)
-        if mark is None or not np.may_share_memory(t.data, mark[0].data):
+        if mark is None or not np.may_share_memory(t._data, mark[0]._data):
             break  # not a view, or its base has since taken a new array
         steps.append(mark[1])
         t = mark[0]
@@ -68,8 +68,8 @@ def _write_through(root, steps, value):
     as one CopySlices node that root takes over."""
     _check_leaf(root, view=True)
     tv = value if isinstance(value, Tensor) else None
-    v = tv.data if tv is not None else value
-    new = root.data.copy()
+    v = tv._data if tv is not None else value
+    new = root._data.copy()
     try:
         _put(new, steps, v)
     except ValueError:
@@ -88,22 +88,22 @@ def _write_through(root, steps, value):
             gv = unbroadcast(gv, vshape)
         return gx, gv
     r = make_result(new, (root, tv), backward, "CopySlices")
-    root.data, root.grad_fn, root._rg = new, r.grad_fn, r._rg
+    root._data, root.grad_fn, root._rg = new, r.grad_fn, r._rg
     root._version += 1
 
 
 def _refresh_view(t, root, steps):
     """Make ``t`` a view of root's new array again, with the history of one."""
-    shape = root.data.shape
+    shape = root._data.shape
 
     def backward(g):
         full = np.zeros(shape, dtype=g.dtype)
         _put(full, steps, g)
         return (full,)
     backward._view = (root, lambda a: _walk(a, steps))
-    here = _walk(root.data, steps)
+    here = _walk(root._data, steps)
     r = make_result(here, (root,), backward, "AsStridedBackward0")
-    t.data, t.grad_fn, t._rg = here, r.grad_fn, r._rg
+    t._data, t.grad_fn, t._rg = here, r.grad_fn, r._rg
     t._version += 1
     return t
 
@@ -133,10 +133,10 @@ def _take(t, r):
         root, steps = path
         _write_through(root, steps, r)
         return _refresh_view(t, root, steps)
-    arr = r.data
-    if arr.dtype != t.data.dtype:
-        arr = arr.astype(t.data.dtype)
-    t.data = arr if arr.shape == t.data.shape else np.broadcast_to(arr, t.data.shape).copy()
+    arr = r._data
+    if arr.dtype != t._data.dtype:
+        arr = arr.astype(t._data.dtype)
+    t._data = arr if arr.shape == t._data.shape else np.broadcast_to(arr, t._data.shape).copy()
     t.grad_fn, t._rg = r.grad_fn, r._rg
     t._version += 1
     return t
@@ -144,11 +144,11 @@ def _take(t, r):
 
 def _write_error(self, y):
     """PyTorch's message when an in-place op cannot write its result into ``self``."""
-    if not self.data.flags.writeable:
+    if not self._data.flags.writeable:
         return RuntimeError("unsupported operation: more than one element of the written-to "
                             "tensor refers to a single memory location. Please clone() the tensor "
                             "before performing the operation.")
-    xs, ys = self.data.shape, np.shape(y)
+    xs, ys = self._data.shape, np.shape(y)
     for i in range(1, min(len(xs), len(ys)) + 1):
         if xs[-i] != ys[-i] and xs[-i] != 1 and ys[-i] != 1:
             dim = max(len(xs), len(ys)) - i
@@ -160,13 +160,13 @@ def _write_error(self, y):
 
 def _cast_error(self, other, op):
     """PyTorch's message for e.g. ``int_tensor.add_(1.5)``, naming dtypes as PyTorch does."""
-    probe = other.data.reshape(-1)[:1].reshape(()) if isinstance(other, Tensor) else other
+    probe = other._data.reshape(-1)[:1].reshape(()) if isinstance(other, Tensor) else other
     try:
-        res = op(Tensor._wrap(np.zeros((), self.data.dtype)), probe).data.dtype.name
+        res = op(Tensor._wrap(np.zeros((), self._data.dtype)), probe)._data.dtype.name
     except Exception:  # the probe itself failed: fall back to NumPy's promotion
-        res = np.result_type(self.data, probe).name
+        res = np.result_type(self._data, probe).name
     return RuntimeError(f"result type {_TORCH_NAMES.get(res, res)} can't be cast to the desired "
-                        f"output type {_TORCH_NAMES.get(self.data.dtype.name)}")
+                        f"output type {_TORCH_NAMES.get(self._data.dtype.name)}")
 
 
 def _binary_inplace(name, op, ufunc):
@@ -174,11 +174,11 @@ def _binary_inplace(name, op, ufunc):
         if _records(self, other):
             _check_leaf(self)
             return _take(self, op(self, other, **kw))
-        y = other.data if isinstance(other, Tensor) else other
+        y = other._data if isinstance(other, Tensor) else other
         if kw.get("alpha", 1) != 1:
             y = y * kw["alpha"]
         try:
-            ufunc(self.data, y, out=self.data, casting="same_kind")
+            ufunc(self._data, y, out=self._data, casting="same_kind")
         except TypeError:  # NumPy refuses e.g. writing floats into an int tensor
             raise _cast_error(self, other, op) from None
         except ValueError:
@@ -202,7 +202,7 @@ def _unary_inplace(name, op):
         if _records(self):
             _check_leaf(self)
             return _take(self, r)
-        self.data[...] = r.data
+        self._data[...] = r._data
         self._version += 1
         return self
     method.__name__ = name
@@ -225,22 +225,22 @@ round_ = _unary_inplace("round_", pointwise.round)
 
 def addcmul_(self, t1, t2, value=1):
     return add_(self, arithmetic.mul(t1, t2), alpha=value) if _records(self) else _raw(
-        self, lambda a: a.__iadd__(value * t1.data * t2.data))
+        self, lambda a: a.__iadd__(value * t1._data * t2._data))
 
 
 def addcdiv_(self, t1, t2, value=1):
     return add_(self, arithmetic.div(t1, t2), alpha=value) if _records(self) else _raw(
-        self, lambda a: a.__iadd__(value * t1.data / t2.data))
+        self, lambda a: a.__iadd__(value * t1._data / t2._data))
 
 
 def lerp_(self, end, weight):
-    w = weight.data if isinstance(weight, Tensor) else weight
-    return _raw(self, lambda a: a.__iadd__(w * (end.data - a)))
+    w = weight._data if isinstance(weight, Tensor) else weight
+    return _raw(self, lambda a: a.__iadd__(w * (end._data - a)))
 
 
 def _raw(self, fn):
     _check_no_grad_needed(self)
-    fn(self.data)
+    fn(self._data)
     self._version += 1
     return self
 
@@ -254,15 +254,15 @@ def _fill(self, value, name):
     if _records(self, value):
         _check_leaf(self)
         tv = value if isinstance(value, Tensor) else None
-        if tv is not None and tv.data.ndim:
+        if tv is not None and tv._data.ndim:
             raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor with "
-                               f"{tv.data.ndim} dimensions.")
-        arr = np.full(self.data.shape, tv.data if tv is not None else value, self.data.dtype)
+                               f"{tv._data.ndim} dimensions.")
+        arr = np.full(self._data.shape, tv._data if tv is not None else value, self._data.dtype)
         # the old values are gone: their history gets zeros, a tensor value the sum
         r = make_result(arr, (self, tv), lambda g: (np.zeros_like(g), g.sum().reshape(())),
                         name)
         return _take(self, r)
-    self.data[...] = value.data if isinstance(value, Tensor) else value
+    self._data[...] = value._data if isinstance(value, Tensor) else value
     self._version += 1
     return self
 
@@ -279,9 +279,9 @@ def fill_(self, value):
 
 def copy_(self, src, non_blocking=False):
     """Copy ``src`` (broadcast to this shape, cast to this dtype) into this tensor."""
-    s = src.data if isinstance(src, Tensor) else np.asarray(src)
+    s = src._data if isinstance(src, Tensor) else np.asarray(src)
     try:
-        arr = np.broadcast_to(s, self.data.shape)
+        arr = np.broadcast_to(s, self._data.shape)
     except ValueError:
         raise _write_error(self, s) from None
     if _records(self, src):
@@ -292,11 +292,11 @@ def copy_(self, src, non_blocking=False):
             gs = unbroadcast(g, src_shape).astype(src_dtype, copy=False) \
                 if src_dtype.kind == "f" else None
             return np.zeros_like(g), gs
-        return _take(self, make_result(arr.astype(self.data.dtype), (self, src), backward,
+        return _take(self, make_result(arr.astype(self._data.dtype), (self, src), backward,
                                        "CopyBackwards"))
-    if not self.data.flags.writeable:
+    if not self._data.flags.writeable:
         raise _write_error(self, s)
-    self.data[...] = arr
+    self._data[...] = arr
     self._version += 1
     return self
 
@@ -335,8 +335,8 @@ def masked_fill_(self, mask, value):
         return _take(self, masked_fill(self, mask, value))
     from .index_ops import _mask_array
     _mask_array(mask, "masked_fill_")
-    v = value.data if isinstance(value, Tensor) else value
-    np.copyto(self.data, v, where=np.broadcast_to(mask.data, self.data.shape).astype(bool),
+    v = value._data if isinstance(value, Tensor) else value
+    np.copyto(self._data, v, where=np.broadcast_to(mask._data, self._data.shape).astype(bool),
               casting="unsafe")
     self._version += 1
     return self
@@ -355,11 +355,11 @@ def setitem(self, idx, value):
             _write_through(root, steps + [idx], value)
             _refresh_view(self, root, steps)
         return
-    v = value.data if isinstance(value, Tensor) else value
+    v = value._data if isinstance(value, Tensor) else value
     try:
-        self.data[idx] = v
+        self._data[idx] = v
     except ValueError:
-        a = self.data
+        a = self._data
         if not a.flags.writeable:
             raise _write_error(self, v) from None
         raise _expand_error(a, idx, v) from None
@@ -389,7 +389,7 @@ def _indexed_inplace(self, r, other):
     if _records(self, other):
         _check_leaf(self)
         return _take(self, r)
-    self.data[...] = r.data
+    self._data[...] = r._data
     self._version += 1
     return self
 

@@ -53,7 +53,7 @@ def cat(tensors, dim=0, *, axis=None):
                           ValueError("torch.cat(): expected a non-empty list of Tensors"))
     if axis is not None:
         dim = axis
-    arrays = [t.data for t in tensors]
+    arrays = [t._data for t in tensors]
     # legacy PyTorch rule: 1-D empty tensors are skipped whatever the other shapes are
     used = [i for i, a in enumerate(arrays) if not (a.ndim == 1 and a.shape[0] == 0)] or [0]
     ref = arrays[used[0]]
@@ -101,7 +101,7 @@ def stack(tensors, dim=0):
     """Join same-shaped tensors along a new ``dim``."""
     tensors = _check_list("stack", tensors,
                           RuntimeError("stack expects a non-empty TensorList"))
-    arrays = [t.data for t in tensors]
+    arrays = [t._data for t in tensors]
     shape = arrays[0].shape
     for i, a in enumerate(arrays):
         if a.shape != shape:
@@ -139,7 +139,7 @@ def _atleast(tensors, n):
         tensors = tuple(tensors[0])
     out = []
     for t in tensors:
-        s = t.data.shape
+        s = t._data.shape
         if len(s) < n:
             # NumPy's placement: a vector is a row (1, n) or (1, n, 1); a matrix gains a
             # trailing dim
@@ -158,7 +158,7 @@ def hstack(tensors):
     """Join along dim 1 (dim 0 for 1-D tensors)."""
     tensors = atleast_1d(*_check_list("hstack", tensors,
                                       RuntimeError("hstack expects a non-empty TensorList")))
-    return cat(tensors, 0 if tensors[0].data.ndim == 1 else 1)
+    return cat(tensors, 0 if tensors[0]._data.ndim == 1 else 1)
 
 
 def vstack(tensors):
@@ -182,13 +182,13 @@ def column_stack(tensors):
     """Join as columns: 0-d and 1-D tensors become (n, 1) columns first."""
     tensors = _check_list("column_stack", tensors,
                           RuntimeError("column_stack expects a non-empty TensorList"))
-    cols = [reshape(t, (t.data.size, 1)) if t.data.ndim <= 1 else t for t in tensors]
+    cols = [reshape(t, (t._data.size, 1)) if t._data.ndim <= 1 else t for t in tensors]
     return cat(cols, 1)
 
 
 def _piece(x, d, start, stop, name, drop=False):
     """x[..., start:stop, ...] along d (or x[..., start, ...] when drop), as its own node."""
-    a = x.data
+    a = x._data
     key = (slice(None),) * d + ((start if drop else slice(start, stop)),)
     shape = a.shape
 
@@ -202,7 +202,7 @@ def _piece(x, d, start, stop, name, drop=False):
 def split(x, split_size_or_sections, dim=0):
     """Cut ``x`` along ``dim`` into pieces of one size (the last may be smaller) or of the
     listed sizes; a tuple of views."""
-    a = x.data
+    a = x._data
     if a.ndim == 0:
         raise RuntimeError("split expects at least a 1-dimensional tensor")
     d = _dim(dim, a.ndim)
@@ -242,7 +242,7 @@ def chunk(x, chunks, dim=0):
     """Cut into ``chunks`` pieces of ceil(size / chunks) (so there may be fewer pieces)."""
     if chunks <= 0:
         raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
-    a = x.data
+    a = x._data
     if a.ndim == 0:
         raise RuntimeError("chunk expects at least a 1-dimensional tensor")
     n = a.shape[_dim(dim, a.ndim)]
@@ -253,7 +253,7 @@ def chunk(x, chunks, dim=0):
 
 def unbind(x, dim=0):
     """The slices of ``x`` along ``dim``, that dim removed."""
-    a = x.data
+    a = x._data
     if a.ndim == 0:
         raise IndexError("Dimension specified as 0 but tensor has no dimensions")
     d = _dim(dim, a.ndim)
@@ -262,7 +262,7 @@ def unbind(x, dim=0):
 
 def narrow(x, dim, start, length):
     """The view ``x[..., start:start + length, ...]`` along ``dim``."""
-    a = x.data
+    a = x._data
     d = _dim(dim, a.ndim)
     n = a.shape[d]
     start, length = int(start), int(length)
@@ -288,7 +288,7 @@ def repeat(x, *sizes):
     """``Tensor.repeat``: tile ``x`` ``sizes[i]`` times along dim i; extra leading sizes add
     leading dims (``np.tile``)."""
     sizes = _sizes_arg(sizes)
-    a = x.data
+    a = x._data
     if len(sizes) < a.ndim:
         raise RuntimeError("Number of dimensions of repeat dims can not be smaller than number "
                            "of dimensions of tensor")
@@ -312,7 +312,7 @@ def repeat(x, *sizes):
 def tile(x, *dims):
     """Like ``repeat``, but fewer ``dims`` than the tensor has dims are padded with 1s."""
     dims = _sizes_arg(dims)
-    return repeat(x, (1,) * (x.data.ndim - len(dims)) + dims)
+    return repeat(x, (1,) * (x._data.ndim - len(dims)) + dims)
 
 
 def repeat_interleave(x, repeats=None, dim=None, *, output_size=None):
@@ -320,9 +320,9 @@ def repeat_interleave(x, repeats=None, dim=None, *, output_size=None):
     along ``dim`` (the flattened tensor when None). ``repeat_interleave(counts)`` alone gives
     the indices ``0, 0, ..., 1, ...`` repeated by counts."""
     if repeats is None:  # torch.repeat_interleave(counts)
-        r = x.data
+        r = x._data
         return Tensor._wrap(np.repeat(np.arange(r.size, dtype=np.int64), r))
-    a = x.data
+    a = x._data
     in_shape = a.shape
     if dim is None:
         a, d = a.reshape(-1), 0
@@ -330,7 +330,7 @@ def repeat_interleave(x, repeats=None, dim=None, *, output_size=None):
         d = _dim(dim, a.ndim)
         if a.ndim == 0:
             a = a.reshape(1)
-    r = repeats.data if isinstance(repeats, Tensor) else np.asarray(repeats)
+    r = repeats._data if isinstance(repeats, Tensor) else np.asarray(repeats)
     if r.size == 1:
         r = int(r.reshape(-1)[0])
     if np.any(np.asarray(r) < 0):
@@ -367,7 +367,7 @@ def _dims_arg(dims, ndim, name="flip"):
 
 def flip(x, *dims):
     """Reverse the order of elements along ``dims`` (a copy, as in PyTorch)."""
-    a = x.data
+    a = x._data
     axes = _dims_arg(dims, a.ndim)
     out = np.flip(a, axes).copy() if axes else a.copy()
     return make_result(out, (x,), lambda g: (np.flip(g, axes) if axes else g,), "FlipBackward0")
@@ -375,14 +375,14 @@ def flip(x, *dims):
 
 def fliplr(x):
     """Reverse the columns (dim 1)."""
-    if x.data.ndim < 2:
+    if x._data.ndim < 2:
         raise RuntimeError("Input must be >= 2-d.")
     return flip(x, (1,))
 
 
 def flipud(x):
     """Reverse the rows (dim 0)."""
-    if x.data.ndim < 1:
+    if x._data.ndim < 1:
         raise RuntimeError("Input must be >= 1-d.")
     return flip(x, (0,))
 
@@ -390,7 +390,7 @@ def flipud(x):
 def roll(x, shifts, dims=None):
     """Shift elements cyclically by ``shifts`` along ``dims`` (the flattened tensor when
     None)."""
-    a = x.data
+    a = x._data
     shifts = (int(shifts),) if isinstance(shifts, (int, np.integer)) else tuple(
         int(s) for s in shifts)
     if dims is None:
@@ -412,23 +412,23 @@ def roll(x, shifts, dims=None):
 
 def tril(x, diagonal=0):
     """The lower triangle of the last two dims (on and below ``diagonal``); zeros elsewhere."""
-    if x.data.ndim < 2:
+    if x._data.ndim < 2:
         raise RuntimeError("tril: input tensor must have at least 2 dimensions")
     k = int(diagonal)
-    return make_result(np.tril(x.data, k), (x,), lambda g: (np.tril(g, k),), "TrilBackward0")
+    return make_result(np.tril(x._data, k), (x,), lambda g: (np.tril(g, k),), "TrilBackward0")
 
 
 def triu(x, diagonal=0):
     """The upper triangle of the last two dims (on and above ``diagonal``); zeros elsewhere."""
-    if x.data.ndim < 2:
+    if x._data.ndim < 2:
         raise RuntimeError("triu: input tensor must have at least 2 dimensions")
     k = int(diagonal)
-    return make_result(np.triu(x.data, k), (x,), lambda g: (np.triu(g, k),), "TriuBackward0")
+    return make_result(np.triu(x._data, k), (x,), lambda g: (np.triu(g, k),), "TriuBackward0")
 
 
 def movedim(x, source, destination):
     """Move dims ``source`` to positions ``destination`` (ints or tuples); a view."""
-    a = x.data
+    a = x._data
     src = (source,) if isinstance(source, (int, np.integer)) else tuple(source)
     dst = (destination,) if isinstance(destination, (int, np.integer)) else tuple(destination)
     if len(src) != len(dst):
@@ -459,7 +459,7 @@ def _diag_index(n, offset):
 
 def diagonal(x, offset=0, dim1=0, dim2=1):
     """The diagonal of the (dim1, dim2) planes, as a last dim; a view."""
-    a = x.data
+    a = x._data
     d1, d2 = _dim(dim1, a.ndim), _dim(dim2, a.ndim)
     if d1 == d2:
         raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
@@ -476,7 +476,7 @@ def diagonal(x, offset=0, dim1=0, dim2=1):
 
 def diag(x, diagonal=0):
     """A 1-D tensor becomes a matrix with it on ``diagonal``; a matrix gives that diagonal."""
-    a = x.data
+    a = x._data
     if a.ndim == 1:
         k = int(diagonal)
         return make_result(np.diag(a, k), (x,), lambda g: (np.diagonal(g, k).copy(),),

@@ -56,7 +56,7 @@ def linear(x, weight, bias=None):
     """
     if _autocast.state.enabled:
         return _autocast.run_low(linear, x, weight, bias=bias)
-    a, w = x.data, weight.data
+    a, w = x._data, weight._data
     if a.shape[-1] != w.shape[-1]:
         if a.ndim == 2 and w.ndim == 2:
             raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({a.shape[0]}x{a.shape[1]} "
@@ -67,7 +67,7 @@ def linear(x, weight, bias=None):
     a2 = a.reshape(-1, a.shape[-1]) if a.ndim != 2 else a
     out = a2 @ w.T
     if bias is not None:
-        out += bias.data
+        out += bias._data
     if a.ndim != 2:
         out = out.reshape(lead + (w.shape[0],))
     need_x, need_w = x._rg, weight._rg
@@ -127,7 +127,7 @@ def einsum(equation, *operands_):
     if len(ins) != len(operands_):
         raise RuntimeError(f"einsum(): {len(ins)} operands in the equation but "
                            f"{len(operands_)} given")
-    arrays = [t.data for t in operands_]
+    arrays = [t._data for t in operands_]
     out = np.einsum(f"{lhs}->{rhs}", *arrays, optimize=len(arrays) > 2)
 
     def backward(g):

@@ -27,7 +27,7 @@ def _scale(g, reduction, n):
 
 
 def _arr(t):
-    return t.data if isinstance(t, Tensor) else t
+    return t._data if isinstance(t, Tensor) else t
 
 
 def _rg(t):
@@ -86,7 +86,7 @@ def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
     if _autocast.state.enabled:
         return _autocast.run_fp32(nll_loss, input, target, weight=weight, ignore_index=ignore_index,
                                   reduction=reduction)
-    x = input.data
+    x = input._data
     shape = x.shape
     xr, t = _rows(x, _arr(target))
     m, c = xr.shape
@@ -135,7 +135,7 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
         return _autocast.run_fp32(cross_entropy, input, target, weight=weight,
                                   ignore_index=ignore_index, reduction=reduction,
                                   label_smoothing=label_smoothing)
-    x = input.data
+    x = input._data
     shape = x.shape
     xr, t = _rows(x, _arr(target))
     m, c = xr.shape
@@ -184,7 +184,7 @@ def cross_entropy_probs(input, target, weight=None, reduction="mean", label_smoo
     if _autocast.state.enabled:
         return _autocast.run_fp32(cross_entropy_probs, input, target, weight=weight,
                                   reduction=reduction, label_smoothing=label_smoothing)
-    x = input.data
+    x = input._data
     p = _arr(target)
     ax = 1 if x.ndim > 1 else 0
     c = x.shape[ax]
@@ -218,7 +218,7 @@ def binary_cross_entropy(input, target, weight=None, reduction="mean"):
     if _autocast.state.enabled:
         return _autocast.run_fp32(binary_cross_entropy, input, target, weight=weight,
                                   reduction=reduction)
-    x, t, w = input.data, _arr(target), _arr(weight)
+    x, t, w = input._data, _arr(target), _arr(weight)
     if x.size and (x.min() < 0 or x.max() > 1):
         raise RuntimeError("all elements of input should be between 0 and 1")
     with np.errstate(divide="ignore"):
@@ -250,7 +250,7 @@ def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean
     if _autocast.state.enabled:
         return _autocast.run_fp32(binary_cross_entropy_with_logits, input, target, weight=weight,
                                   reduction=reduction, pos_weight=pos_weight)
-    x, t, w, pw = input.data, _arr(target), _arr(weight), _arr(pos_weight)
+    x, t, w, pw = input._data, _arr(target), _arr(weight), _arr(pos_weight)
     sp = np.maximum(-x, 0) + np.log1p(np.exp(-np.abs(x)))  # softplus(-x) = -log sigmoid(x)
     lw = None if pw is None else (pw - 1) * t + 1
     raw = (1 - t) * x + (sp if lw is None else lw * sp)
@@ -277,7 +277,7 @@ def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean
 # --- regression losses: one difference, one derivative --------------------------------------
 
 def _difference_loss(name, input, target, reduction, value, derivative):
-    x, t = input.data, _arr(target)
+    x, t = input._data, _arr(target)
     d = x - t
     loss = value(d)
     out = _reduce(loss, reduction)
@@ -335,7 +335,7 @@ def kl_div(input, target, reduction="mean", log_target=False):
     reduction='batchmean' divides the sum by the batch size (the mathematical KL)."""
     if _autocast.state.enabled:
         return _autocast.run_fp32(kl_div, input, target, reduction=reduction, log_target=log_target)
-    x, t = input.data, _arr(target)
+    x, t = input._data, _arr(target)
     if log_target:
         et = np.exp(t)
         loss = et * (t - x)
@@ -367,7 +367,7 @@ def cosine_embedding_loss(input1, input2, target, margin=0.0, reduction="mean"):
     if _autocast.state.enabled:
         return _autocast.run_fp32(cosine_embedding_loss, input1, input2, target, margin=margin,
                                   reduction=reduction)
-    a, b, y = input1.data, input2.data, _arr(target)
+    a, b, y = input1._data, input2._data, _arr(target)
     ax = a.ndim - 1
     eps = 1e-12  # PyTorch's EPSILON in the norms
     ab = (a * b).sum(axis=ax)

@@ -17,7 +17,7 @@ __all__ = ["batch_norm", "layer_norm", "group_norm"]
 
 
 def _arr(t):
-    return None if t is None else t.data
+    return None if t is None else t._data
 
 
 def batch_norm(input, weight=None, bias=None, running_mean=None, running_var=None,
@@ -26,7 +26,7 @@ def batch_norm(input, weight=None, bias=None, running_mean=None, running_var=Non
     ``torch.batch_norm``. In training the batch statistics are used and the running ones (if
     given) move towards them by ``momentum``, the variance unbiased as PyTorch's; otherwise
     the running statistics are used."""
-    a = input.data
+    a = input._data
     n, c = a.shape[0], a.shape[1]
     a3 = a.reshape(n, c, -1)
     w, b = _arr(weight), _arr(bias)
@@ -43,12 +43,12 @@ def batch_norm(input, weight=None, bias=None, running_mean=None, running_var=Non
         invstd = 1.0 / xp.sqrt(var + a.dtype.type(eps))
         xhat *= invstd.reshape(-1, 1)
         if running_mean is not None:
-            rm = running_mean.data
+            rm = running_mean._data
             rm *= 1 - momentum
             rm += momentum * mean.astype(rm.dtype, copy=False)
             running_mean._version += 1
         if running_var is not None:
-            rv = running_var.data
+            rv = running_var._data
             rv *= 1 - momentum
             rv += (momentum * m / max(m - 1, 1)) * var.astype(rv.dtype, copy=False)
             running_var._version += 1
@@ -72,8 +72,8 @@ def batch_norm(input, weight=None, bias=None, running_mean=None, running_var=Non
                            "NativeBatchNormBackward0")
     if running_mean is None or running_var is None:
         raise RuntimeError("running_mean and running_var must be defined in evaluation mode")
-    rstd = 1.0 / xp.sqrt(running_var.data.astype(a.dtype) + a.dtype.type(eps))
-    rmean = running_mean.data.astype(a.dtype)
+    rstd = 1.0 / xp.sqrt(running_var._data.astype(a.dtype) + a.dtype.type(eps))
+    rmean = running_mean._data.astype(a.dtype)
     scale = rstd if w is None else rstd * w
     shift = -rmean * scale if b is None else b - rmean * scale
     out = a3 * scale.reshape(-1, 1) + shift.reshape(-1, 1)
@@ -112,7 +112,7 @@ def _rows_backward(gxhat, xhat, invstd):
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5, cudnn_enable=False):
     """Normalise over the last ``len(normalized_shape)`` dims, then scale and shift
     elementwise, as ``torch.layer_norm``."""
-    a = input.data
+    a = input._data
     shape = tuple(normalized_shape) if isinstance(normalized_shape, (tuple, list)) \
         else (int(normalized_shape),)
     k = len(shape)
@@ -147,7 +147,7 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5, cudnn_
 def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5, cudnn_enabled=False):
     """Normalise each group of C/num_groups channels of a (N, C, *) input over its channels and
     spatial dims, then scale and shift per channel, as ``torch.group_norm``."""
-    a = input.data
+    a = input._data
     n, c = a.shape[0], a.shape[1]
     if c % num_groups:
         raise RuntimeError(f"Expected number of channels in input to be divisible by "

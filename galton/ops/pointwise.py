@@ -9,87 +9,87 @@ from . import _kernels
 
 
 def exp(x):
-    y = np.exp(to_float(x.data))
+    y = np.exp(to_float(x._data))
     return make_result(y, (x,), lambda g: (g * y,), "ExpBackward0")
 
 
 def log(x):
-    a = to_float(x.data)
+    a = to_float(x._data)
     return make_result(np.log(a), (x,), lambda g: (g / a,), "LogBackward0")
 
 
 def log2(x):
-    a = to_float(x.data)
+    a = to_float(x._data)
     return make_result(np.log2(a), (x,), lambda g: (g / (a * math.log(2.0)),), "Log2Backward0")
 
 
 def log10(x):
-    a = to_float(x.data)
+    a = to_float(x._data)
     return make_result(np.log10(a), (x,), lambda g: (g / (a * math.log(10.0)),), "Log10Backward0")
 
 
 def log1p(x):
-    a = to_float(x.data)
+    a = to_float(x._data)
     return make_result(np.log1p(a), (x,), lambda g: (g / (1 + a),), "Log1PBackward0")
 
 
 def expm1(x):
-    y = np.expm1(to_float(x.data))
+    y = np.expm1(to_float(x._data))
     return make_result(y, (x,), lambda g: (g * (y + 1),), "Expm1Backward0")
 
 
 def sqrt(x):
-    y = np.sqrt(to_float(x.data))
+    y = np.sqrt(to_float(x._data))
     return make_result(y, (x,), lambda g: (g / (2 * y),), "SqrtBackward0")
 
 
 def rsqrt(x):
-    y = 1 / np.sqrt(to_float(x.data))
+    y = 1 / np.sqrt(to_float(x._data))
     return make_result(y, (x,), lambda g: (g * -0.5 * y * y * y,), "RsqrtBackward0")
 
 
 def square(x):
-    a = x.data
+    a = x._data
     return make_result(a * a, (x,), lambda g: (g * 2 * a,), "PowBackward0")
 
 
 def reciprocal(x):
-    y = 1 / to_float(x.data)
+    y = 1 / to_float(x._data)
     return make_result(y, (x,), lambda g: (-g * y * y,), "ReciprocalBackward0")
 
 
 def abs(x):  # noqa: A001
-    a = x.data
+    a = x._data
     return make_result(np.abs(a), (x,), lambda g: (g * np.sign(a),), "AbsBackward0")
 
 
 def sign(x):
-    a = x.data
+    a = x._data
     return make_result(np.sign(a), (x,), lambda g: (np.zeros_like(g),), "SignBackward0")
 
 
 def sin(x):
-    a = to_float(x.data)
+    a = to_float(x._data)
     return make_result(np.sin(a), (x,), lambda g: (g * np.cos(a),), "SinBackward0")
 
 
 def cos(x):
-    a = to_float(x.data)
+    a = to_float(x._data)
     return make_result(np.cos(a), (x,), lambda g: (-g * np.sin(a),), "CosBackward0")
 
 
 def tan(x):
-    y = np.tan(to_float(x.data))
+    y = np.tan(to_float(x._data))
     return make_result(y, (x,), lambda g: (g * (1 + y * y),), "TanBackward0")
 
 
 def tanh(x):
-    y = np.tanh(to_float(x.data))
+    y = np.tanh(to_float(x._data))
     return make_result(y, (x,), lambda g: (g * (1 - y * y),), "TanhBackward0")
 
 
 def sigmoid(x):
-    a = to_float(x.data)
+    a = to_float(x._data)
     # exp of a non-positive number only, so large |x| neither overflows nor warns
     e = np.exp(-np.abs(a))
     y = np.where(a >= 0, 1 / (1 + e), e / (1 + e)).astype(a.dtype, copy=False)
@@ -97,7 +97,7 @@ def sigmoid(x):
 
 
 def relu(x):
-    a = x.data
+    a = x._data
     k = _kernels.get(a)
     if k is None or not a.flags.c_contiguous:
         y = np.maximum(a, 0)
@@ -114,34 +114,34 @@ def relu(x):
 
 
 def erf(x):
-    a = to_float(x.data)
+    a = to_float(x._data)
     k = 2 / math.sqrt(math.pi)
     return make_result(erf_array(a), (x,), lambda g: (g * k * np.exp(-a * a),), "ErfBackward0")
 
 
 def floor(x):
-    return make_result(np.floor(x.data), (x,), lambda g: (np.zeros_like(g),), "FloorBackward0")
+    return make_result(np.floor(x._data), (x,), lambda g: (np.zeros_like(g),), "FloorBackward0")
 
 
 def ceil(x):
-    return make_result(np.ceil(x.data), (x,), lambda g: (np.zeros_like(g),), "CeilBackward0")
+    return make_result(np.ceil(x._data), (x,), lambda g: (np.zeros_like(g),), "CeilBackward0")
 
 
 def round(x, decimals=0):  # noqa: A001
-    return make_result(np.round(x.data, decimals), (x,), lambda g: (np.zeros_like(g),),
+    return make_result(np.round(x._data, decimals), (x,), lambda g: (np.zeros_like(g),),
                        "RoundBackward0")
 
 
 def trunc(x):
-    return make_result(np.trunc(x.data), (x,), lambda g: (np.zeros_like(g),), "TruncBackward0")
+    return make_result(np.trunc(x._data), (x,), lambda g: (np.zeros_like(g),), "TruncBackward0")
 
 
 def clamp(x, min=None, max=None):  # noqa: A002
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
-    a = x.data
-    lo = min.data if isinstance(min, Tensor) else min
-    hi = max.data if isinstance(max, Tensor) else max
+    a = x._data
+    lo = min._data if isinstance(min, Tensor) else min
+    hi = max._data if isinstance(max, Tensor) else max
     y = a
     if lo is not None:
         y = np.maximum(y, np.asarray(lo, dtype=a.dtype) if not isinstance(lo, np.ndarray) else lo)
@@ -164,7 +164,7 @@ clip = clamp
 
 def where(condition, a, b):
     """``where(cond, a, b)``: elements of a where cond is true, else of b (both broadcast)."""
-    c = condition.data if isinstance(condition, Tensor) else np.asarray(condition)
+    c = condition._data if isinstance(condition, Tensor) else np.asarray(condition)
     x, y, ta, tb = operands(a, b)
     out = np.where(c, x, y)
     if not isinstance(out, np.ndarray):
@@ -201,19 +201,19 @@ def minimum(a, b):
 
 
 def isnan(x):
-    return Tensor._wrap(np.isnan(x.data))
+    return Tensor._wrap(np.isnan(x._data))
 
 
 def isinf(x):
-    return Tensor._wrap(np.isinf(x.data))
+    return Tensor._wrap(np.isinf(x._data))
 
 
 def isfinite(x):
-    return Tensor._wrap(np.isfinite(x.data))
+    return Tensor._wrap(np.isfinite(x._data))
 
 
 def nan_to_num(x, nan=0.0, posinf=None, neginf=None):
-    a = x.data
+    a = x._data
     finite = np.isfinite(a)
     return make_result(np.nan_to_num(a, nan=nan, posinf=posinf, neginf=neginf), (x,),
                        lambda g: (g * finite,), "NanToNumBackward0")

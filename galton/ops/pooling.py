@@ -116,7 +116,7 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
                return_indices=False):
     """Max over (KH, KW) windows of a (N, C, H, W) input; with return_indices also the flat
     index (h * W + w) of each maximum, as ``F.max_pool2d``."""
-    a = input.data
+    a = input._data
     geo = _Geometry(a.shape, kernel_size, stride, padding, dilation, ceil_mode, "max_pool2d")
     xp = backend.array_module(a)
     if geo.tiled and geo.kh == geo.kw == 2 and not return_indices:
@@ -157,7 +157,7 @@ def _max_pool_2x2(input, geo, xp):
     top beats bottom on ties, which is PyTorch's "first maximum in scan order" exactly.
     Backward splits the gradient through the two stages in reverse, writing each half once.
     """
-    a = input.data
+    a = input._data
     n, c, oh, ow = geo.n, geo.c, geo.oh, geo.ow
     k = _kernels.get(a)
     if k is not None:
@@ -197,7 +197,7 @@ def _max_pool_2x2(input, geo, xp):
 def _max_pool_2x2_compiled(input, geo, k):
     """The same pooling as one compiled pass: each window read once, its winner (0..3)
     kept as a uint8; backward writes every input-gradient element once."""
-    a = np.ascontiguousarray(input.data)
+    a = np.ascontiguousarray(input._data)
     out = np.empty((geo.n, geo.c, geo.oh, geo.ow), a.dtype)
     idx = np.empty(out.shape, np.uint8)
     k.max_pool_2x2_forward(a, out, idx)
@@ -240,7 +240,7 @@ def _avg_divisor(geo, count_include_pad, divisor_override):
 def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
                count_include_pad=True, divisor_override=None):
     """Mean over (KH, KW) windows of a (N, C, H, W) input, as ``F.avg_pool2d``."""
-    a = input.data
+    a = input._data
     if a.dtype.kind != "f":
         raise RuntimeError(f'"avg_pool2d" not implemented for \'{a.dtype}\'')
     if divisor_override is not None and divisor_override == 0:
@@ -285,7 +285,7 @@ def adaptive_avg_pool2d(input, output_size):
     """Average pooling to a fixed (OH, OW), as ``F.adaptive_avg_pool2d``: windows tile the
     input when the sizes divide; otherwise the windows (which then overlap) are separable, one
     averaging matrix per axis."""
-    a = input.data
+    a = input._data
     n, c, h, w = a.shape
     oh, ow = _pair(output_size)
     xp = backend.array_module(a)
@@ -309,7 +309,7 @@ def adaptive_avg_pool2d(input, output_size):
 def adaptive_max_pool2d(input, output_size, return_indices=False):
     """Max pooling to a fixed (OH, OW), as ``F.adaptive_max_pool2d``; a plain max pool when
     the sizes divide, otherwise one reduction per (overlapping) window."""
-    a = input.data
+    a = input._data
     n, c, h, w = a.shape
     oh, ow = _pair(output_size)
     if h % oh == 0 and w % ow == 0:

@@ -72,7 +72,7 @@ def sum(x, dim=None, keepdim=False, *, dtype=None, axis=None):  # noqa: A001
     """Sum over ``dim`` (all dims by default); integers and bools sum as int64."""
     if axis is not None:
         dim = axis
-    a = x.data
+    a = x._data
     axes = _axes(dim, a.ndim)
     in_dtype = a.dtype
     if dtype is not None:
@@ -92,7 +92,7 @@ def mean(x, dim=None, keepdim=False, *, dtype=None, axis=None):
     """Mean over ``dim`` (all dims by default); integer inputs need ``dtype=``, as in PyTorch."""
     if axis is not None:
         dim = axis
-    a = x.data
+    a = x._data
     in_dtype = a.dtype
     if dtype is not None:
         a = a.astype(dtype.np)
@@ -123,7 +123,7 @@ def _prod_of_others(a, axis):
 
 def prod(x, dim=None, keepdim=False, *, dtype=None):
     """Product over one ``dim`` (or all elements); integers and bools multiply as int64."""
-    a = x.data
+    a = x._data
     if dtype is not None:
         a = a.astype(dtype.np)
     elif a.dtype.kind in "biu":
@@ -146,7 +146,7 @@ def prod(x, dim=None, keepdim=False, *, dtype=None):
 def _evenly(x, out, name):
     """A full reduction that picks an element (max, min, median): the elements equal to the
     result (NaN matches NaN) share its gradient equally, as in PyTorch."""
-    a = x.data
+    a = x._data
 
     def backward(g):
         mask = np.isnan(a) if np.isnan(out).any() else a == out
@@ -157,7 +157,7 @@ def _evenly(x, out, name):
 def _picked(x, idx, d, keepdim, name, result_type):
     """``(values, indices)`` of the elements at ``idx`` (keepdims form) along ``d``; the
     gradient goes back to exactly those elements."""
-    a = x.data
+    a = x._data
     values = np.take_along_axis(a, idx, d)
     shape = a.shape
     idx_out = idx if keepdim else idx.squeeze(d)
@@ -172,13 +172,13 @@ def _picked(x, idx, d, keepdim, name, result_type):
 
 def _scalar_pick(x, name, result_type):
     """The dim form on a 0-d tensor: the value itself at index 0."""
-    return result_type(make_result(x.data.copy(), (x,), lambda g: (g,), name),
+    return result_type(make_result(x._data.copy(), (x,), lambda g: (g,), name),
                        Tensor._wrap(np.zeros((), np.int64)))
 
 
 def _extreme(name, x, dim, keepdim, argfn, result_type):
     """Shared body of max and min: no dim -> a 0-d tensor; a dim -> (values, indices)."""
-    a = x.data
+    a = x._data
     if dim is None:
         if a.size == 0:
             raise RuntimeError(f"{name}(): Expected reduction dim to be specified for "
@@ -211,7 +211,7 @@ def min(x, dim=None, keepdim=False, *, axis=None):  # noqa: A001
 
 
 def _amax_amin(name, npfn, x, dim, keepdim):
-    a = x.data
+    a = x._data
     axes = _axes(dim, a.ndim)
     if a.size == 0:
         if axes is None:
@@ -240,7 +240,7 @@ def amin(x, dim=(), keepdim=False):
 
 
 def _arg(name, fn, x, dim, keepdim):
-    a = x.data
+    a = x._data
     if dim is None:
         if a.size == 0:
             raise IndexError(f"{name}(): Expected reduction dim to be specified for "
@@ -278,7 +278,7 @@ def _correction(dim, unbiased, correction):
 
 def _var(x, dim, correction, keepdim):
     """Variance forward; returns the result and what the backward needs."""
-    a = x.data
+    a = x._data
     if a.dtype.kind != "f":
         raise RuntimeError("std and var only support floating point and complex dtypes")
     axes = _axes(dim, a.ndim)
@@ -334,7 +334,7 @@ def std_mean(x, dim=None, unbiased=None, keepdim=False, *, correction=None):
 def logsumexp(x, dim, keepdim=False):
     """``log(sum(exp(x)))`` over ``dim``, computed after subtracting the maximum so that
     large inputs do not overflow."""
-    a = to_float(x.data)
+    a = to_float(x._data)
     axes = _axes(dim, a.ndim)
     if a.size:
         m = np.max(a, axis=axes, keepdims=True)
@@ -354,8 +354,8 @@ def norm(x, p="fro", dim=None, keepdim=False, dtype=None):
     """The p-norm of the elements over ``dim`` (all by default): p = 'fro' or 2, 1, any
     number, inf, -inf, 0 (count of non-zeros). At a zero norm the gradient is 0, as in
     PyTorch."""
-    a = x.data if dtype is None else x.data.astype(dtype.np)
-    in_dtype = x.data.dtype
+    a = x._data if dtype is None else x._data.astype(dtype.np)
+    in_dtype = x._data.dtype
     if isinstance(p, str):
         if p != "fro":
             raise RuntimeError(f"linalg.matrix_norm: Order {p} not supported.")
@@ -401,7 +401,7 @@ def norm(x, p="fro", dim=None, keepdim=False, dtype=None):
 
 
 def _truth(fn, x, dim, keepdim):
-    a = x.data
+    a = x._data
     out = np.asarray(fn(a, axis=_axes(dim, a.ndim), keepdims=keepdim))
     # uint8 keeps its dtype, for compatibility with old PyTorch code that used it as bool
     return Tensor._wrap(out.astype(np.uint8) if a.dtype == np.uint8 else out)
@@ -419,7 +419,7 @@ def any(x, dim=None, keepdim=False):  # noqa: A001
 
 def count_nonzero(x, dim=None):
     """How many elements over ``dim`` (int or tuple; all by default) are non-zero (int64)."""
-    a = x.data
+    a = x._data
     return Tensor._wrap(np.asarray(np.count_nonzero(a, axis=_axes(dim, a.ndim)), np.int64))
 
 
@@ -432,7 +432,7 @@ def _scan_input(a, dtype):
 def cumsum(x, dim, *, dtype=None):
     """Running sum along ``dim``; its gradient is the running sum of the output gradient
     taken from the other end."""
-    a = _scan_input(x.data, dtype)
+    a = _scan_input(x._data, dtype)
     d = _dim(dim, a.ndim)
     if a.ndim == 0:
         return make_result(a.copy(), (x,), lambda g: (g,), "CumsumBackward0")
@@ -444,7 +444,7 @@ def cumsum(x, dim, *, dtype=None):
 
 def cumprod(x, dim, *, dtype=None):
     """Running product along ``dim``; the gradient is exact where the input has zeros."""
-    a = _scan_input(x.data, dtype)
+    a = _scan_input(x._data, dtype)
     d = _dim(dim, a.ndim)
     if a.ndim == 0:
         return make_result(a.copy(), (x,), lambda g: (g,), "CumprodBackward0")
@@ -472,7 +472,7 @@ def cumprod(x, dim, *, dtype=None):
 def median(x, dim=None, keepdim=False):
     """The lower median (no averaging of the two middle values), or ``(values, indices)``
     along ``dim``; NaN wins, as in PyTorch."""
-    a = x.data
+    a = x._data
     if dim is None:
         if a.size == 0:
             return Tensor._wrap(np.asarray(np.nan, a.dtype))

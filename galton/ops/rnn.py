@@ -53,7 +53,7 @@ def rnn_sequence(x, h0, w_ih, w_hh, b_ih=None, b_hh=None, nonlinearity="tanh", r
     the state history) and three backward; the activation's derivative comes from the saved
     states alone (1 - h^2, or h > 0), so no pre-activations are kept.
     """
-    X, Wih, Whh = x.data, w_ih.data, w_hh.data
+    X, Wih, Whh = x._data, w_ih._data, w_hh._data
     T, B, I = X.shape
     H = Whh.shape[0]
     dt = X.dtype
@@ -73,7 +73,7 @@ def rnn_sequence(x, h0, w_ih, w_hh, b_ih=None, b_hh=None, nonlinearity="tanh", r
     A = buffer((T, H, B), dt)                            # input projections
     np.matmul(Wa, XH[..., :I + 1].transpose(0, 2, 1), out=A)
     Hs = buffer((T + 1, H, B), dt)                       # Hs[k]: h before step k
-    Hs[0] = h0.data.T
+    Hs[0] = h0._data.T
     for k in range(T):
         b = B if bs is None else int(bs[k])
         hp, hn, ak = Hs[k], Hs[k + 1], A[k]

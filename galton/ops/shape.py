@@ -12,7 +12,7 @@ def _shape_arg(shape):
 
 def reshape(x, *shape):
     shape = _shape_arg(shape)
-    a = x.data
+    a = x._data
     try:
         out = a.reshape(shape)
     except ValueError:
@@ -26,9 +26,9 @@ def view(x, *shape):
     if len(shape) == 1 and not isinstance(shape[0], (tuple, list, int, np.integer)):
         from .. import dtypes
         if isinstance(shape[0], dtypes.dtype):
-            return Tensor._wrap(x.data.view(shape[0].np))
+            return Tensor._wrap(x._data.view(shape[0].np))
     shape = _shape_arg(shape)
-    a = x.data
+    a = x._data
     if not a.flags.c_contiguous and a.ndim > 1:
         try:
             a.view().shape = shape  # succeeds only when no copy is needed, as torch.view
@@ -43,40 +43,40 @@ def view(x, *shape):
 
 
 def flatten(x, start_dim=0, end_dim=-1):
-    nd = x.data.ndim
+    nd = x._data.ndim
     if nd == 0:
         return reshape(x, 1)
     s, e = _dim(start_dim, nd), _dim(end_dim, nd)
     if s > e:
         raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
-    shp = x.data.shape
-    return reshape(x, shp[:s] + (-1 if x.data.size else int(np.prod(shp[s:e + 1])),) + shp[e + 1:])
+    shp = x._data.shape
+    return reshape(x, shp[:s] + (-1 if x._data.size else int(np.prod(shp[s:e + 1])),) + shp[e + 1:])
 
 
 def unflatten(x, dim, sizes):
-    d = _dim(dim, x.data.ndim)
-    shp = x.data.shape
+    d = _dim(dim, x._data.ndim)
+    shp = x._data.shape
     return reshape(x, shp[:d] + tuple(sizes) + shp[d + 1:])
 
 
 def transpose(x, dim0, dim1):
-    nd = x.data.ndim
+    nd = x._data.ndim
     if nd == 0:
-        return make_result(x.data, (x,), lambda g: (g,), "TransposeBackward0")
+        return make_result(x._data, (x,), lambda g: (g,), "TransposeBackward0")
     d0, d1 = _dim(dim0, nd), _dim(dim1, nd)
-    out = np.swapaxes(x.data, d0, d1)
+    out = np.swapaxes(x._data, d0, d1)
     return make_result(out, (x,), lambda g: (np.swapaxes(g, d0, d1),), "TransposeBackward0")
 
 
 def t(x):
-    if x.data.ndim > 2:
-        raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {x.data.ndim}D")
-    return transpose(x, 0, 1) if x.data.ndim == 2 else x
+    if x._data.ndim > 2:
+        raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {x._data.ndim}D")
+    return transpose(x, 0, 1) if x._data.ndim == 2 else x
 
 
 def permute(x, *dims):
     dims = _shape_arg(dims)
-    nd = x.data.ndim
+    nd = x._data.ndim
     if len(dims) != nd:
         raise RuntimeError(f"permute(sparse_coo): number of dimensions in the tensor input does not "
                            f"match the length of the desired ordering of dimensions i.e. input.dim() "
@@ -85,12 +85,12 @@ def permute(x, *dims):
     if len(set(perm)) != nd:
         raise RuntimeError("permute(): duplicate dims are not allowed.")
     inv = tuple(np.argsort(perm))
-    return make_result(x.data.transpose(perm), (x,), lambda g: (g.transpose(inv),),
+    return make_result(x._data.transpose(perm), (x,), lambda g: (g.transpose(inv),),
                        "PermuteBackward0")
 
 
 def squeeze(x, dim=None):
-    a = x.data
+    a = x._data
     if dim is None:
         axes = tuple(i for i, s in enumerate(a.shape) if s == 1)
     else:
@@ -102,7 +102,7 @@ def squeeze(x, dim=None):
 
 
 def unsqueeze(x, dim):
-    a = x.data
+    a = x._data
     d = _dim(dim, a.ndim + 1)
     shape = a.shape
     return make_result(np.expand_dims(a, d), (x,), lambda g: (g.reshape(shape),),
@@ -111,7 +111,7 @@ def unsqueeze(x, dim):
 
 def expand(x, *sizes):
     sizes = _shape_arg(sizes)
-    a = x.data
+    a = x._data
     if len(sizes) < a.ndim:
         raise RuntimeError(f"expand: the number of sizes provided ({len(sizes)}) must be greater or "
                            f"equal to the number of dimensions in the tensor ({a.ndim})")
@@ -142,14 +142,14 @@ def expand_as(x, other):
 
 
 def contiguous(x):
-    a = x.data
+    a = x._data
     if a.flags.c_contiguous:
         return x
     return make_result(np.ascontiguousarray(a), (x,), lambda g: (g,), "CloneBackward0")
 
 
 def clone(x, *, memory_format=None):
-    return make_result(x.data.copy(), (x,), lambda g: (g,), "CloneBackward0")
+    return make_result(x._data.copy(), (x,), lambda g: (g,), "CloneBackward0")
 
 
 TENSOR_METHODS = ["reshape", "view", "flatten", "unflatten", "transpose", "swapaxes=transpose",

@@ -38,12 +38,12 @@ class Adadelta(Optimizer):
             lr = _as_float(group["lr"])
             rho, eps, wd = group["rho"], group["eps"], group["weight_decay"]
             for p, g, st in self._each_grad(group, "square_avg", "acc_delta"):
-                pd = p.data
+                pd = p._data
                 xp = backend.array_module(pd)
                 _count_step(st)
                 if wd != 0:
                     g = g + wd * pd
-                v, u = st["square_avg"].data, st["acc_delta"].data
+                v, u = st["square_avg"]._data, st["acc_delta"]._data
                 v *= rho
                 tmp = xp.empty_like(pd)  # an array even for 0-d parameters (out= needs one)
                 xp.multiply(g, 1 - rho, out=tmp)

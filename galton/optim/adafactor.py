@@ -53,7 +53,7 @@ class Adafactor(Optimizer):
             eps1, eps2 = group["eps"]
             d, wd, decay = group["d"], group["weight_decay"], group["beta2_decay"]
             for p, g, st in self._each_grad(group):
-                pd = p.data
+                pd = p._data
                 xp = backend.array_module(pd)
                 if not st:  # shaped by the gradient: factored for matrices
                     st["step"] = _step_tensor()
@@ -73,7 +73,7 @@ class Adafactor(Optimizer):
                     pd *= 1 - lr * wd
                 g2 = g * g
                 if g.ndim > 1:
-                    row, col = st["row_var"].data, st["col_var"].data
+                    row, col = st["row_var"]._data, st["col_var"]._data
                     # torch: norm(g, dim).square_() / n: a square of a square root, kept so
                     # that the roundings agree
                     row_mean = xp.sqrt(g2.sum(axis=-1, keepdims=True)) ** 2 / g.shape[-1]
@@ -83,7 +83,7 @@ class Adafactor(Optimizer):
                     v = row @ col
                     v /= xp.maximum(row.mean(axis=-2, keepdims=True), eps1)
                 else:
-                    var = st["variance"].data
+                    var = st["variance"]._data
                     _lerp_(xp, var, g2, w, xp.empty_like(var))
                     v = var.copy()
                 xp.maximum(v, eps1 * eps1, out=v)

@@ -37,10 +37,10 @@ class Adagrad(Optimizer):
                 self._init_state(p, group)
 
     def _init_state(self, p, group):
-        xp = backend.array_module(p.data)
+        xp = backend.array_module(p._data)
         st = self.state[p]
         st["step"] = _step_tensor()
-        st["sum"] = Tensor._wrap(xp.full_like(p.data, group["initial_accumulator_value"]))
+        st["sum"] = Tensor._wrap(xp.full_like(p._data, group["initial_accumulator_value"]))
         return st
 
     def step(self, closure=None):
@@ -52,7 +52,7 @@ class Adagrad(Optimizer):
             eps = group["eps"]
             wd = group["weight_decay"]
             for p, g, st in self._each_grad(group):
-                pd = p.data
+                pd = p._data
                 xp = backend.array_module(pd)
                 if not st:  # a parameter of a group added after construction
                     st = self._init_state(p, group)
@@ -60,7 +60,7 @@ class Adagrad(Optimizer):
                 if wd != 0:
                     g = g + wd * pd
                 clr = lr / (1 + (t - 1) * lr_decay)
-                s = st["sum"].data
+                s = st["sum"]._data
                 tmp = xp.empty_like(pd)
                 xp.multiply(g, g, out=tmp)
                 s += tmp

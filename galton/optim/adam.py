@@ -60,7 +60,7 @@ class Adam(Optimizer):
             w2 = 1 - beta2
             buffers = ("exp_avg", "exp_avg_sq") + (("max_exp_avg_sq",) if amsgrad else ())
             for p, g, st in self._each_grad(group, *buffers):
-                pd = p.data
+                pd = p._data
                 xp = backend.array_module(pd)
                 t = _count_step(st)
                 if wd != 0:
@@ -68,8 +68,8 @@ class Adam(Optimizer):
                         pd *= 1 - lr * wd
                     else:
                         g = g + wd * pd
-                m = st["exp_avg"].data
-                v = st["exp_avg_sq"].data
+                m = st["exp_avg"]._data
+                v = st["exp_avg_sq"]._data
                 tmp = xp.empty_like(pd)
                 _lerp_(xp, m, g, w1, tmp)
                 # v.mul_(beta2).addcmul_(g, g, value=1 - beta2)
@@ -82,7 +82,7 @@ class Adam(Optimizer):
                 step_size = lr / bias_correction1
                 bc2_sqrt = bias_correction2 ** 0.5
                 if amsgrad:
-                    vmax = st["max_exp_avg_sq"].data
+                    vmax = st["max_exp_avg_sq"]._data
                     xp.maximum(vmax, v, out=vmax)
                     v = vmax
                 xp.sqrt(v, out=tmp)

@@ -37,12 +37,12 @@ class Adamax(Optimizer):
             beta1, beta2 = group["betas"]
             eps, wd = group["eps"], group["weight_decay"]
             for p, g, st in self._each_grad(group, "exp_avg", "exp_inf"):
-                pd = p.data
+                pd = p._data
                 xp = backend.array_module(pd)
                 t = _count_step(st)
                 if wd != 0:
                     g = g + wd * pd
-                m, u = st["exp_avg"].data, st["exp_inf"].data
+                m, u = st["exp_avg"]._data, st["exp_inf"]._data
                 tmp = xp.empty_like(pd)
                 _lerp_(xp, m, g, 1 - beta1, tmp)
                 u *= beta2

@@ -39,16 +39,16 @@ class ASGD(Optimizer):
             wd = group["weight_decay"]
             sdt = _scalar_dtype()
             for p, g, st in self._each_grad(group, "ax", eta=lr, mu=1.0):
-                pd = p.data
+                pd = p._data
                 xp = backend.array_module(pd)
                 t = _count_step(st)
                 if wd != 0:
                     g = g + wd * pd
-                eta = float(st["eta"].data)
+                eta = float(st["eta"]._data)
                 pd *= 1 - lambd * eta
                 pd += xp.multiply(g, -eta)
-                ax = st["ax"].data
-                mu = float(st["mu"].data)
+                ax = st["ax"]._data
+                mu = float(st["mu"]._data)
                 if mu != 1:
                     tmp = pd - ax
                     tmp *= mu
@@ -57,7 +57,7 @@ class ASGD(Optimizer):
                     ax[...] = pd
                 # torch makes these with as_tensor (default dtype) and copies them in, so
                 # they stay rounded to that dtype even after loading cast eta to float64
-                st["eta"].data[...] = sdt(lr / ((1 + lambd * lr * t) ** alpha))
-                st["mu"].data[...] = sdt(1 / max(1, t - t0))
+                st["eta"]._data[...] = sdt(lr / ((1 + lambd * lr * t) ** alpha))
+                st["mu"]._data[...] = sdt(1 / max(1, t - t0))
                 p._version += 1
         return loss

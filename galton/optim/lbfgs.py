@@ -109,7 +109,7 @@ def _strong_wolfe(obj_func, x, t, d, f, g, gtd, c1=1e-4, c2=0.9, tolerance_chang
 
 
 def _arr(v):
-    return v.data if isinstance(v, Tensor) else v
+    return v._data if isinstance(v, Tensor) else v
 
 
 class LBFGS(Optimizer):
@@ -152,18 +152,18 @@ class LBFGS(Optimizer):
     def _gather_flat_grad(self):
         views = []
         for p in self._params:
-            xp = backend.array_module(p.data)
+            xp = backend.array_module(p._data)
             if p.grad is None:
-                views.append(xp.zeros(p.data.size, p.data.dtype))
+                views.append(xp.zeros(p._data.size, p._data.dtype))
             else:
-                views.append(p.grad.data.reshape(-1))
+                views.append(p.grad._data.reshape(-1))
         return xp.concatenate(views)
 
     def _add_grad(self, step_size, update):
         offset = 0
         for p in self._params:
-            n = p.data.size
-            p.data += step_size * update[offset:offset + n].reshape(p.data.shape)
+            n = p._data.size
+            p._data += step_size * update[offset:offset + n].reshape(p._data.shape)
             p._version += 1
             offset += n
 
@@ -173,7 +173,7 @@ class LBFGS(Optimizer):
         loss = float(self._closure_loss(closure))
         flat_grad = self._gather_flat_grad().copy()
         for p, saved in zip(self._params, x):
-            p.data[...] = saved
+            p._data[...] = saved
         return loss, flat_grad
 
     def step(self, closure):
@@ -249,7 +249,7 @@ class LBFGS(Optimizer):
 
             ls_func_evals = 0
             if line_search_fn is not None:
-                x_init = [p.data.copy() for p in self._params]
+                x_init = [p._data.copy() for p in self._params]
 
                 def obj_func(x, t, d):
                     return self._directional_evaluate(closure, x, t, d)

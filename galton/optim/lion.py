@@ -41,11 +41,11 @@ class Lion(Optimizer):
             beta1, beta2 = group["betas"]
             wd = group["weight_decay"]
             for p, g, st in self._each_grad(group):
-                pd = p.data
+                pd = p._data
                 xp = backend.array_module(pd)
                 if not st:  # no step count: Lion has no bias correction
                     st["exp_avg"] = Tensor._wrap(xp.zeros_like(pd))
-                m = st["exp_avg"].data
+                m = st["exp_avg"]._data
                 if wd != 0:
                     pd *= 1 - lr * wd
                 c = m * beta1

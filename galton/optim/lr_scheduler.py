@@ -32,7 +32,7 @@ EPOCH_DEPRECATION_WARNING = (
 
 
 def _copy(v):
-    return Tensor._wrap(v.data.copy()) if isinstance(v, Tensor) else v
+    return Tensor._wrap(v._data.copy()) if isinstance(v, Tensor) else v
 
 
 def _format_param(name, optimizer, param):
@@ -54,7 +54,7 @@ def _param_groups_val_list(optimizer, key):
 def _update_param_group_val(group, key, val):
     # a tensor lr is updated in place so that code holding it sees the change
     if isinstance(group[key], Tensor):
-        group[key].data[...] = float(val)
+        group[key]._data[...] = float(val)
     else:
         group[key] = val
 

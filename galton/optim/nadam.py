@@ -48,7 +48,7 @@ class NAdam(Optimizer):
             eps, wd = group["eps"], group["weight_decay"]
             psi = group["momentum_decay"]
             for p, g, st in self._each_grad(group, "exp_avg", "exp_avg_sq", mu_product=1.0):
-                pd = p.data
+                pd = p._data
                 xp = backend.array_module(pd)
                 t = _count_step(st)
                 bias_correction2 = 1 - beta2 ** t
@@ -59,9 +59,9 @@ class NAdam(Optimizer):
                         g = g + wd * pd
                 mu = beta1 * (1.0 - 0.5 * (0.96 ** (t * psi)))
                 mu_next = beta1 * (1.0 - 0.5 * (0.96 ** ((t + 1) * psi)))
-                mp_arr = st["mu_product"].data
+                mp_arr = st["mu_product"]._data
                 mp_arr *= mu  # in the scalar's own precision, as torch's 0-d tensor
-                m, v = st["exp_avg"].data, st["exp_avg_sq"].data
+                m, v = st["exp_avg"]._data, st["exp_avg_sq"]._data
                 tmp = xp.empty_like(pd)
                 _lerp_(xp, m, g, 1 - beta1, tmp)
                 v *= beta2

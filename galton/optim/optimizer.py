@@ -5,7 +5,7 @@ Every optimizer keeps ``param_groups`` (a list of dicts: the group's tensors und
 buffers), exactly as ``torch.optim.Optimizer`` does, so code that edits
 ``optimizer.param_groups[0]["lr"]`` or saves ``optimizer.state_dict()`` works unchanged.
 
-Updates are written on the NumPy arrays (``p.data``) in place, outside the autograd graph:
+Updates are written on the NumPy arrays (``p._data``) in place, outside the autograd graph:
 an optimizer step never records ops, so it needs no ``no_grad`` block.
 """
 import warnings
@@ -65,7 +65,7 @@ def _init_buffers(st, pd, *names, **scalars):
 def _count_step(st):
     """Add one to ``st["step"]`` in place (in its own dtype, as torch) and return the new
     step count as a float."""
-    step_arr = st["step"].data
+    step_arr = st["step"]._data
     step_arr += 1
     return float(step_arr)
 
@@ -73,7 +73,7 @@ def _count_step(st):
 def _clone(value):
     """A deep copy of a state-dict value; galton tensors are copied, not pickled."""
     if isinstance(value, Tensor):
-        return Tensor._wrap(value.data.copy())
+        return Tensor._wrap(value._data.copy())
     if isinstance(value, dict):
         return {k: _clone(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
@@ -91,12 +91,12 @@ def _cast_state(param, value, key=None):
     if isinstance(value, np.ndarray):
         value = Tensor._wrap(value)
     if isinstance(value, Tensor):
-        arr = value.data
-        if key != "step" and param.data.dtype.kind == "f":
-            arr = arr.astype(param.data.dtype)  # astype copies: the loaded dict stays apart
+        arr = value._data
+        if key != "step" and param._data.dtype.kind == "f":
+            arr = arr.astype(param._data.dtype)  # astype copies: the loaded dict stays apart
         else:
             arr = arr.copy()
-        if type(arr) is not type(param.data):
+        if type(arr) is not type(param._data):
             from .. import backend
             arr = backend.to_device(arr, param.device)
         return Tensor._wrap(arr)
@@ -203,7 +203,7 @@ class Optimizer:
                 else:
                     g.grad_fn = None
                     g._rg = False
-                    g.data[...] = 0
+                    g._data[...] = 0
 
     def step(self, closure=None):
         """Update the parameters once from their ``.grad``; subclasses implement it."""
@@ -225,8 +225,8 @@ class Optimizer:
                 continue
             st = state[p]
             if init and not st:
-                _init_buffers(st, p.data, *buffers, **scalars)
-            g = gt.data
+                _init_buffers(st, p._data, *buffers, **scalars)
+            g = gt._data
             if maximize:
                 g = -g  # a new array: the user's .grad is never changed
             yield p, g, st

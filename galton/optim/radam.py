@@ -42,7 +42,7 @@ class RAdam(Optimizer):
             eps, wd = group["eps"], group["weight_decay"]
             rho_inf = 2 / (1 - beta2) - 1
             for p, g, st in self._each_grad(group, "exp_avg", "exp_avg_sq"):
-                pd = p.data
+                pd = p._data
                 xp = backend.array_module(pd)
                 t = _count_step(st)
                 if wd != 0:
@@ -50,7 +50,7 @@ class RAdam(Optimizer):
                         pd *= 1 - lr * wd
                     else:
                         g = g + wd * pd
-                m, v = st["exp_avg"].data, st["exp_avg_sq"].data
+                m, v = st["exp_avg"]._data, st["exp_avg_sq"]._data
                 tmp = xp.empty_like(pd)
                 _lerp_(xp, m, g, 1 - beta1, tmp)
                 v *= beta2

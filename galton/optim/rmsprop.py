@@ -49,19 +49,19 @@ class RMSprop(Optimizer):
             buffers = (("square_avg",) + (("momentum_buffer",) if momentum > 0 else ())
                        + (("grad_avg",) if centered else ()))
             for p, g, st in self._each_grad(group, *buffers):
-                pd = p.data
+                pd = p._data
                 xp = backend.array_module(pd)
                 _count_step(st)
                 if wd != 0:
                     g = g + wd * pd
-                sq = st["square_avg"].data
+                sq = st["square_avg"]._data
                 tmp = xp.empty_like(pd)
                 sq *= alpha
                 xp.multiply(g, w, out=tmp)
                 tmp *= g
                 sq += tmp
                 if centered:
-                    ga = st["grad_avg"].data
+                    ga = st["grad_avg"]._data
                     _lerp_(xp, ga, g, w, tmp)
                     # square_avg.addcmul(grad_avg, grad_avg, value=-1).sqrt_()
                     xp.multiply(ga, -1.0, out=tmp)
@@ -72,7 +72,7 @@ class RMSprop(Optimizer):
                     xp.sqrt(sq, out=tmp)
                 tmp += eps
                 if momentum > 0:
-                    buf = st["momentum_buffer"].data
+                    buf = st["momentum_buffer"]._data
                     buf *= momentum
                     xp.divide(g, tmp, out=tmp)
                     buf += tmp

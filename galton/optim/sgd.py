@@ -51,16 +51,16 @@ class SGD(Optimizer):
                 gt = p.grad
                 if gt is None:
                     continue
-                g = gt.data
+                g = gt._data
                 owned = False  # whether g is our own temporary (safe to modify in place)
                 if maximize:
                     g = -g
                     owned = True
                 if wd != 0:
                     if owned:
-                        g += wd * p.data
+                        g += wd * p._data
                     else:
-                        g = g + wd * p.data
+                        g = g + wd * p._data
                         owned = True
                 if momentum != 0:
                     st = state[p]
@@ -68,10 +68,10 @@ class SGD(Optimizer):
                     if buf is None:
                         # always a fresh array: g may be the user's .grad, or a NumPy scalar
                         # when p is 0-d (ops on 0-d arrays return scalars)
-                        b = backend.array_module(p.data).array(g)
+                        b = backend.array_module(p._data).array(g)
                         st["momentum_buffer"] = Tensor._wrap(b)
                     else:
-                        b = buf.data
+                        b = buf._data
                         b *= momentum
                         if dampening == 0:
                             b += g
@@ -88,15 +88,15 @@ class SGD(Optimizer):
                         owned = False
                 if owned:
                     g *= lr
-                    p.data -= g
-                elif g.shape == p.data.shape and g.ndim:
+                    p._data -= g
+                elif g.shape == p._data.shape and g.ndim:
                     # lr * g into a scratch array kept per parameter: no allocation per step
                     tmp = self._scratch.get(id(p))
                     if tmp is None or tmp.shape != g.shape or tmp.dtype != g.dtype:
                         tmp = self._scratch[id(p)] = backend.array_module(g).empty_like(g)
                     backend.array_module(g).multiply(g, lr, out=tmp)
-                    p.data -= tmp
+                    p._data -= tmp
                 else:
-                    p.data -= lr * g
+                    p._data -= lr * g
                 p._version += 1
         return loss

@@ -25,7 +25,7 @@ def encode(obj, where, names, entries, used, active):
     if isinstance(obj, np.bool_):
         return bool(obj)
     if isinstance(obj, Tensor):
-        desc = {"tensor": _add(entries, used, names, _host(obj.data, where))}
+        desc = {"tensor": _add(entries, used, names, _host(obj._data, where))}
         if obj._rg:
             desc["requires_grad"] = True
         if type(obj).__name__ == "Parameter":
@@ -160,7 +160,7 @@ def tensor(name, key, arr, desc, map_location):
         mapped = map_location(t, saved)
         if isinstance(mapped, Tensor):
             t = mapped
-    rg = bool(desc.get("requires_grad")) and t.data.dtype.kind == "f"
+    rg = bool(desc.get("requires_grad")) and t._data.dtype.kind == "f"
     if desc.get("parameter"):
         try:
             from ..nn import Parameter

@@ -76,7 +76,7 @@ class EarlyStopping(Callback):
         if _improved(self.mode, value, self.best, self.min_delta):
             self.best, self.best_epoch, self.wait = value, logs["epoch"], 0
             if self.restore:
-                self._best_weights = {k: v.data.copy() for k, v in trainer.model.state_dict().items()}
+                self._best_weights = {k: v._data.copy() for k, v in trainer.model.state_dict().items()}
         else:
             self.wait += 1
             if self.wait >= self.patience:
@@ -96,7 +96,7 @@ class EarlyStopping(Callback):
         self.best, self.best_epoch, self.wait = state["best"], state["best_epoch"], state["wait"]
         weights = state.get("best_weights")
         if weights is not None:
-            self._best_weights = {k: np.array(v.data if isinstance(v, Tensor) else v)
+            self._best_weights = {k: np.array(v._data if isinstance(v, Tensor) else v)
                                   for k, v in weights.items()}
 
 

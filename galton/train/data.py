@@ -80,7 +80,7 @@ def _normalise(images, mean, std):
 
 
 def _array(x):
-    return x.data if isinstance(x, Tensor) else np.asarray(x)
+    return x._data if isinstance(x, Tensor) else np.asarray(x)
 
 
 def _vision_split(name, root, train, download):

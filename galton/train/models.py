@@ -181,7 +181,7 @@ def probabilities(model, x, binary=False):
     model.eval()
     with no_grad():
         xt = x if isinstance(x, Tensor) else Tensor._wrap(np.ascontiguousarray(x, np.float32))
-        out = model(xt).data.astype(np.float64)
+        out = model(xt)._data.astype(np.float64)
     if binary or (out.ndim == 2 and out.shape[1] == 1) or out.ndim == 1:
         p = 1.0 / (1.0 + np.exp(-out.reshape(-1)))
         return np.stack([1.0 - p, p], axis=1)

@@ -15,7 +15,7 @@ __all__ = ["evaluate_classifier", "text_report", "write_metrics", "write_picture
 
 
 def _arrays(dataset):
-    x, y = dataset.tensors[0].data, np.asarray(dataset.tensors[1].data)
+    x, y = dataset.tensors[0]._data, np.asarray(dataset.tensors[1]._data)
     if y.ndim > 1:  # binary targets as (N, 1) floats
         y = y.reshape(len(y), -1)[:, 0]
     return x, y.astype(np.int64)

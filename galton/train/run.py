@@ -99,7 +99,7 @@ def _probe(model, data, spec):
 
 def _binary_targets(ds):
     x, y = ds.tensors
-    return TensorDataset(x, Tensor._wrap(y.data.astype(np.float32).reshape(-1, 1)))
+    return TensorDataset(x, Tensor._wrap(y._data.astype(np.float32).reshape(-1, 1)))
 
 
 def read_checkpoint_config(path):

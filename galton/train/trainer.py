@@ -18,7 +18,7 @@ from .progress import Progress, log
 def _task(outputs, targets):
     """'multiclass' for (N, C) scores with class indices, 'binary' for one score per sample
     with 0/1 targets, else 'regression' (no accuracy)."""
-    o, t = outputs.data, targets.data
+    o, t = outputs._data, targets._data
     if o.ndim >= 2 and o.shape[1] > 1 and t.dtype.kind in "iu":
         return "multiclass"
     if o.size == t.size and t.dtype.kind in "fb" and np.all((t == 0) | (t == 1)):
@@ -76,9 +76,9 @@ class Trainer:
 
     def _count_correct(self, out, y, task):
         if task == "multiclass":
-            return int((out.data.argmax(axis=1) == y.data).sum())
+            return int((out._data.argmax(axis=1) == y._data).sum())
         if task == "binary":
-            return int(((out.data.reshape(-1) > self.threshold) == (y.data.reshape(-1) > 0.5)).sum())
+            return int(((out._data.reshape(-1) > self.threshold) == (y._data.reshape(-1) > 0.5)).sum())
         return 0
 
     def train_epoch(self, loader):
@@ -143,8 +143,8 @@ class Trainer:
         with no_grad():
             for batch in loader:
                 x, y = self._to_device(batch)
-                outs.append(self.model(x).data)
-                targets.append(y.data if isinstance(y, Tensor) else np.asarray(y))
+                outs.append(self.model(x)._data)
+                targets.append(y._data if isinstance(y, Tensor) else np.asarray(y))
         return np.concatenate(outs), np.concatenate(targets)
 
     # --- the loop ------------------------------------------------------------------------------

@@ -91,13 +91,13 @@ def digit_pictures(folder, n=3):
     test = galton.vision.datasets.MNISTSample(train=False)
     paths = []
     for i in range(n):
-        ink = Image.fromarray(255 - test.data.data[i]).resize((90, 110))
+        ink = Image.fromarray(255 - test.data._data[i]).resize((90, 110))
         canvas = Image.new("L", (160, 150), 255)
         canvas.paste(ink, (20 + 10 * i, 15))
         path = folder / (f"digit{i}.jpg" if i == 1 else f"digit{i}.png")
         (canvas.convert("RGB") if i == 2 else canvas).save(path)
         paths.append(path)
-    return paths, [int(t) for t in test.targets.data[:n]]
+    return paths, [int(t) for t in test.targets._data[:n]]
 
 
 # --- the happy path ----------------------------------------------------------------------------
@@ -176,7 +176,7 @@ def test_zoo_cnn_trains_from_the_command_line(tmp_path):
 
 # --- resume and Ctrl-C -------------------------------------------------------------------------
 def weights(folder):
-    return {k: v.data for k, v in galton.load(folder / "model.safetensors")["state_dict"].items()}
+    return {k: v._data for k, v in galton.load(folder / "model.safetensors")["state_dict"].items()}
 
 
 def test_resume_gives_the_weights_of_an_uninterrupted_run(models, tmp_path):

@@ -46,10 +46,10 @@ def test_clip_grad_norm_matches_torch(norm_type, max_norm):
 
 def test_clip_grad_norm_keeps_grad_arrays_and_returns_norm_before_clipping():
     _, gp = twin_params(scale=10)
-    arrays = [p.grad.data for p in gp]
+    arrays = [p.grad._data for p in gp]
     total = gnn.utils.clip_grad_norm_(gp, max_norm=1.0)
     assert total.item() > 1.0
-    assert all(p.grad.data is a for p, a in zip(gp, arrays))  # clipped in place
+    assert all(p.grad._data is a for p, a in zip(gp, arrays))  # clipped in place
     after = math.sqrt(sum(float((p.grad.numpy().astype(np.float64) ** 2).sum()) for p in gp))
     assert abs(after - 1.0) < 1e-4
 
@@ -88,7 +88,7 @@ def test_clip_grad_norm_float64():
 def test_clip_grad_norm_nonfinite():
     tp, gp = twin_params()
     tp[0].grad[0, 0] = float("nan")
-    gp[0].grad.data[0, 0] = np.nan
+    gp[0].grad._data[0, 0] = np.nan
     with pytest.raises(RuntimeError, match="non-finite"):
         gnn.utils.clip_grad_norm_(gp, 1.0, error_if_nonfinite=True)
     with pytest.raises(RuntimeError, match="non-finite"):
@@ -131,11 +131,11 @@ def test_deprecated_clip_grad_norm_warns():
 @pytest.mark.parametrize("clip_value", [0.1, 1, 5.0])
 def test_clip_grad_value_matches_torch(clip_value):
     tp, gp = twin_params(scale=2)
-    arrays = [p.grad.data for p in gp]
+    arrays = [p.grad._data for p in gp]
     assert torch.nn.utils.clip_grad_value_(tp, clip_value) is None
     assert gnn.utils.clip_grad_value_(gp, clip_value) is None
     assert_grads_equal(tp, gp)
-    assert all(p.grad.data is a for p, a in zip(gp, arrays))
+    assert all(p.grad._data is a for p, a in zip(gp, arrays))
 
 
 def test_clip_grad_value_single_tensor_and_missing_grad():
@@ -170,7 +170,7 @@ def test_vector_to_parameters_matches_torch():
     for tp, gp in zip(tm.parameters(), gm.parameters()):
         assert tuple(gp.shape) == tuple(tp.shape)
         np.testing.assert_array_equal(gp.detach().numpy(), tp.detach().numpy())
-    gvec.data[0] = 100  # like torch, the parameters are views of the vector
+    gvec._data[0] = 100  # like torch, the parameters are views of the vector
     assert gm.weight.detach().numpy()[0, 0] == 100
     with pytest.raises(TypeError, match="expected torch.Tensor, but got"):
         gnn.utils.vector_to_parameters(vec, gm.parameters())

@@ -186,9 +186,9 @@ def test_sparse_zero_fraction_per_column():
 
 def test_in_place_on_parameter_records_no_graph_and_keeps_dtype():
     p = gnn.Parameter(galton.zeros(20, 10, dtype=galton.float64))
-    data = p.data
+    data = p._data
     out = init.kaiming_normal_(p)
-    assert out is p and p.data is data  # same tensor, same array: filled in place
+    assert out is p and p._data is data  # same tensor, same array: filled in place
     assert p.grad_fn is None and p.requires_grad and p.is_leaf
     assert p.dtype == galton.float64 and np.any(arr(p) != 0)
     with galton.no_grad():

@@ -215,7 +215,7 @@ def test_load_state_dict_casts_buffers_to_param_dtype_but_not_step():
     st = opt.state[p]
     assert st["exp_avg"].dtype == galton.float32
     assert st["step"].dtype == galton.float32 and st["step"].item() == 4.0
-    assert st["exp_avg"].data is not state["state"][0]["exp_avg"].data
+    assert st["exp_avg"]._data is not state["state"][0]["exp_avg"]._data
 
 
 def test_load_state_dict_accepts_json_style_keys_and_numbers():
@@ -258,11 +258,11 @@ def test_closure_and_galton_autograd():
 
 def test_step_updates_in_place():
     p = galton.tensor([1.0, 2.0], requires_grad=True)
-    arr = p.data
+    arr = p._data
     opt = galton.optim.SGD([p], lr=0.5)
     p.grad = galton.tensor([1.0, 1.0])
     opt.step()
-    assert p.data is arr and p.tolist() == [0.5, 1.5]
+    assert p._data is arr and p.tolist() == [0.5, 1.5]
     assert p.grad.tolist() == [1.0, 1.0]  # the gradient itself is left alone
     assert p.is_leaf and p.requires_grad
 
@@ -272,7 +272,7 @@ def test_momentum_buffer_does_not_alias_grad():
     opt = galton.optim.SGD([p], lr=0.1, momentum=0.9)
     p.grad = galton.tensor([1.0, 1.0])
     opt.step()
-    p.grad.data[...] = 5.0
+    p.grad._data[...] = 5.0
     assert opt.state[p]["momentum_buffer"].tolist() == [1.0, 1.0]
 
 

@@ -22,13 +22,13 @@ class ScriptedLosses(Callback):
     def on_epoch_end(self, trainer, logs):
         logs["val_loss"] = self.losses[logs["epoch"] - 1]
         trainer.history[-1]["val_loss"] = logs["val_loss"]
-        self.weights.append({k: v.data.copy() for k, v in trainer.model.state_dict().items()})
+        self.weights.append({k: v._data.copy() for k, v in trainer.model.state_dict().items()})
 
 
 def setup(callbacks, checkpoint_dir=None):
     galton.manual_seed(0)
     x = galton.randn(32, 4)
-    y = galton.from_numpy((x.data[:, 0] > 0).astype(np.int64))
+    y = galton.from_numpy((x._data[:, 0] > 0).astype(np.int64))
     model = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 2))
     trainer = Trainer(model, nn.CrossEntropyLoss(), galton.optim.SGD(model.parameters(), lr=0.1),
                       callbacks=callbacks, progress=False, checkpoint_dir=checkpoint_dir)
@@ -44,7 +44,7 @@ def test_early_stopping_stops_after_patience_and_restores_the_best_weights():
     assert stop.best == 0.5 and stop.best_epoch == 2
     final = trainer.model.state_dict()
     for k, v in final.items():
-        np.testing.assert_array_equal(v.data, script.weights[1][k])
+        np.testing.assert_array_equal(v._data, script.weights[1][k])
     # the weights did move after epoch 2, so the restore is what put them back
     assert any(not np.array_equal(script.weights[1][k], script.weights[-1][k]) for k in final)
 
@@ -87,8 +87,8 @@ def test_model_checkpoint_writes_best_when_improved_and_last_every_epoch(tmp_pat
     assert best["epoch"] == 2 and last["epoch"] == 3
     assert best["format"] == last["format"] == "galton-training-state/1"
     for k in script.weights[1]:
-        np.testing.assert_array_equal(best["model"][k].data, script.weights[1][k])
-        np.testing.assert_array_equal(last["model"][k].data, script.weights[2][k])
+        np.testing.assert_array_equal(best["model"][k]._data, script.weights[1][k])
+        np.testing.assert_array_equal(last["model"][k]._data, script.weights[2][k])
     assert best["callbacks"]["ModelCheckpoint"]["best"] == 0.5
 
 

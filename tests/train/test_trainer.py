@@ -37,8 +37,8 @@ def test_multiclass_accuracy_matches_a_manual_count():
     assert history[-1]["accuracy"] > 0.95
     logs = trainer.evaluate(DataLoader(TensorDataset(x, y), batch_size=64))
     with galton.no_grad():
-        pred = model(x).data.argmax(axis=1)
-    assert logs["accuracy"] == pytest.approx(float((pred == y.data).mean()))
+        pred = model(x)._data.argmax(axis=1)
+    assert logs["accuracy"] == pytest.approx(float((pred == y._data).mean()))
     ref = nn.CrossEntropyLoss()(model(x), y).item()
     assert logs["loss"] == pytest.approx(ref, rel=1e-5)
 
@@ -47,7 +47,7 @@ def test_multiclass_accuracy_matches_a_manual_count():
                                              ("BCELoss", nn.Sigmoid)])
 def test_binary_accuracy_uses_the_right_threshold(loss_name, final):
     x, y = blobs(classes=2)
-    yf = galton.from_numpy(y.data.astype(np.float32).reshape(-1, 1))
+    yf = galton.from_numpy(y._data.astype(np.float32).reshape(-1, 1))
     layers = [nn.Linear(2, 8), nn.Tanh(), nn.Linear(8, 1)] + ([final()] if final else [])
     model = nn.Sequential(*layers)
     trainer = Trainer(model, getattr(nn, loss_name)(), galton.optim.Adam(model.parameters(),
@@ -56,9 +56,9 @@ def test_binary_accuracy_uses_the_right_threshold(loss_name, final):
     trainer.fit(DataLoader(TensorDataset(x, yf), batch_size=50, shuffle=True), epochs=8)
     logs = trainer.evaluate(DataLoader(TensorDataset(x, yf), batch_size=200))
     with galton.no_grad():
-        out = model(x).data.reshape(-1)
+        out = model(x)._data.reshape(-1)
     pred = out > (0.0 if final is None else 0.5)
-    assert logs["accuracy"] == pytest.approx(float((pred == (y.data == 1)).mean()))
+    assert logs["accuracy"] == pytest.approx(float((pred == (y._data == 1)).mean()))
     assert logs["accuracy"] > 0.95
 
 
@@ -97,7 +97,7 @@ def test_resume_gives_exactly_the_weights_of_an_uninterrupted_run(tmp_path):
     a, b = full.model.state_dict(), resumed.model.state_dict()
     assert list(a) == list(b)
     for k in a:
-        np.testing.assert_array_equal(a[k].data, b[k].data, err_msg=k)
+        np.testing.assert_array_equal(a[k]._data, b[k]._data, err_msg=k)
     assert resumed.epoch == 3
     assert [h["loss"] for h in resumed.history] == [h["loss"] for h in full.history]
     assert resumed.optimizer.param_groups[0]["lr"] == full.optimizer.param_groups[0]["lr"]
@@ -134,7 +134,7 @@ def test_ctrl_c_from_a_callback_saves_the_training_state(tmp_path):
     state = load_training_state(fresh, path)
     assert state["epoch"] == 1 and fresh.epoch == 1
     for k, v in model.state_dict().items():  # the weights at the moment of the interrupt
-        np.testing.assert_array_equal(fresh.model.state_dict()[k].data, v.data)
+        np.testing.assert_array_equal(fresh.model.state_dict()[k]._data, v._data)
 
 
 class InterruptingLoader:

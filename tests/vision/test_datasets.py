@@ -38,7 +38,7 @@ def test_mnist_items_and_attributes(tmp_path, gz):
     assert len(ds) == 6
     assert ds.data.dtype == galton.uint8 and tuple(ds.data.shape) == (6, 28, 28)
     assert ds.targets.dtype == galton.int64
-    np.testing.assert_array_equal(ds.targets.data, labels)
+    np.testing.assert_array_equal(ds.targets._data, labels)
     img, target = ds[2]
     assert isinstance(img, Image.Image) and img.mode == "L" and img.size == (28, 28)
     np.testing.assert_array_equal(np.asarray(img), images[2])
@@ -54,7 +54,7 @@ def test_mnist_transforms_are_applied(tmp_path):
                         target_transform=lambda y: y + 100)
     x, y = ds[0]
     assert isinstance(x, galton.Tensor) and tuple(x.shape) == (1, 28, 28)
-    np.testing.assert_allclose(x.data[0], arrays["train"][0][0] / 255.0, rtol=1e-6)
+    np.testing.assert_allclose(x._data[0], arrays["train"][0][0] / 255.0, rtol=1e-6)
     assert y == int(arrays["train"][1][0]) + 100
     assert "Split: Train" in repr(ds) and "ToTensor()" in repr(ds)
 
@@ -99,25 +99,25 @@ def test_mnist_sample_sizes_and_types():
     train, test = datasets.MNISTSample(train=True), datasets.MNISTSample(train=False)
     assert len(train) == 8000 and len(test) == 2000
     assert train.data.dtype == galton.uint8 and tuple(train.data.shape) == (8000, 28, 28)
-    counts = np.bincount(train.targets.data, minlength=10) + np.bincount(test.targets.data,
+    counts = np.bincount(train.targets._data, minlength=10) + np.bincount(test.targets._data,
                                                                         minlength=10)
     assert counts.tolist() == DIGIT_COUNTS
     # pinned: the fixed split must never move
-    assert train.targets.data[:10].tolist() == [3, 8, 1, 0, 4, 0, 9, 3, 4, 9]
-    assert test.targets.data[:10].tolist() == [3, 8, 8, 0, 9, 0, 9, 0, 4, 5]
+    assert train.targets._data[:10].tolist() == [3, 8, 1, 0, 4, 0, 9, 3, 4, 9]
+    assert test.targets._data[:10].tolist() == [3, 8, 8, 0, 9, 0, 9, 0, 4, 5]
     img, label = train[0]
     assert isinstance(img, Image.Image) and img.mode == "L" and label == 3
     # checked against the npm package's JSON by hand
-    assert int(train.data.data[0].astype(np.int64).sum()) == 15849
-    assert train.data.data.max() == 255 and train.data.data.min() == 0
+    assert int(train.data._data[0].astype(np.int64).sum()) == 15849
+    assert train.data._data.max() == 255 and train.data._data.min() == 0
 
 
 def test_mnist_sample_split_is_the_documented_permutation():
     train, test = datasets.MNISTSample(train=True), datasets.MNISTSample(train=False)
     labels = np.empty(10000, np.int64)
     order = np.random.default_rng(0).permutation(10000)
-    labels[order[:8000]] = train.targets.data
-    labels[order[8000:]] = test.targets.data
+    labels[order[:8000]] = train.targets._data
+    labels[order[8000:]] = test.targets._data
     # undoing the permutation gives the digits back in order 0..9
     assert labels.tolist() == sum(([d] * n for d, n in enumerate(DIGIT_COUNTS)), [])
 
@@ -131,7 +131,7 @@ def test_mnist_sample_loads_without_pickle_and_with_transforms():
     ds = datasets.MNISTSample(transform=transforms.Compose(
         [transforms.ToTensor(), transforms.Normalize((0.5,), (0.5,))]))
     x, _ = ds[0]
-    assert float(x.data.min()) == -1.0 and float(x.data.max()) == 1.0
+    assert float(x._data.min()) == -1.0 and float(x._data.max()) == 1.0
     assert os.path.isfile(os.path.join(os.path.dirname(path), "PROVENANCE.md"))
 
 

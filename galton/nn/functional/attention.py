@@ -21,7 +21,7 @@ __all__ = ["embedding", "embedding_bag", "scaled_dot_product_attention",
 
 # --- embedding --------------------------------------------------------------------------------
 def _indices(input, name):
-    a = input.data if isinstance(input, Tensor) else np.asarray(input)
+    a = input._data if isinstance(input, Tensor) else np.asarray(input)
     if a.dtype.kind not in "iu":
         raise RuntimeError(f"Expected tensor for argument #1 'indices' to have one of the "
                            f"following scalar types: Long, Int; but got {_torch_type(a)} instead "
@@ -54,7 +54,7 @@ def _padding_idx(padding_idx, n):
 def _renorm_(weight, idx, max_norm, norm_type):
     """Rescale in place (outside autograd, as PyTorch) the looked-up rows whose norm exceeds
     max_norm."""
-    w = weight.data
+    w = weight._data
     rows = np.unique(idx)
     norms = np.linalg.norm(w[rows].astype(np.float64), ord=norm_type, axis=1)
     big = norms > max_norm
@@ -94,13 +94,13 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
              [0., 0., 1.]]])
     """
     idx = _indices(input, "embedding")
-    w = weight.data
+    w = weight._data
     n = w.shape[0]
     padding_idx = _padding_idx(padding_idx, n)
     _check_range(idx, n)
     if max_norm is not None:
         _renorm_(weight, idx, max_norm, norm_type)
-        w = weight.data
+        w = weight._data
     out = w.take(idx, axis=0)
 
     def backward(g):
@@ -124,7 +124,7 @@ def _bags(idx, offsets, include_last_offset):
                          f"{idx.ndim}")
     if offsets is None:
         raise ValueError("offsets has to be a 1D Tensor but got None")
-    off = np.asarray(offsets.data if isinstance(offsets, Tensor) else offsets, dtype=np.int64)
+    off = np.asarray(offsets._data if isinstance(offsets, Tensor) else offsets, dtype=np.int64)
     if off.ndim != 1:
         raise ValueError("offsets has to be a 1D Tensor")
     if off.size and off[0] != 0:
@@ -158,20 +158,20 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale
         raise ValueError(f"embedding_bag: If per_sample_weights "
                          f"({tuple(per_sample_weights.shape)}) is not None, then it must have "
                          f"the same shape as the input ({tuple(idx.shape)})")
-    w = weight.data
+    w = weight._data
     n, d = w.shape
     padding_idx = _padding_idx(padding_idx, n)
     flat, bag, n_bags = _bags(idx, offsets, include_last_offset)
     _check_range(flat, n)
     if max_norm is not None:
         _renorm_(weight, flat, max_norm, norm_type)
-        w = weight.data
+        w = weight._data
     keep = np.ones(flat.size, bool) if padding_idx is None else flat != padding_idx
     counts = np.bincount(bag[keep], minlength=n_bags).astype(w.dtype)
     rows = w.take(flat, axis=0)
     psw = None
     if per_sample_weights is not None:
-        psw = per_sample_weights.data.reshape(-1)[:flat.size]
+        psw = per_sample_weights._data.reshape(-1)[:flat.size]
     if mode == "max":
         rows = np.where(keep[:, None], rows, -np.inf)
     else:
@@ -222,7 +222,7 @@ def _float_mask(mask, dtype, name="attn_mask"):
     """A bool mask (True = masked out) as an additive float array; float masks pass through."""
     if mask is None:
         return None
-    m = mask.data if isinstance(mask, Tensor) else np.asarray(mask)
+    m = mask._data if isinstance(mask, Tensor) else np.asarray(mask)
     if m.dtype == np.bool_:
         return np.where(m, -np.inf, 0).astype(dtype)
     if m.dtype.kind != "f":
@@ -251,7 +251,7 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
     if is_causal:
         scores = masked_fill(scores, Tensor._wrap(~np.tril(np.ones((L, S), bool))), float("-inf"))
     elif attn_mask is not None:
-        m = attn_mask.data if isinstance(attn_mask, Tensor) else np.asarray(attn_mask)
+        m = attn_mask._data if isinstance(attn_mask, Tensor) else np.asarray(attn_mask)
         if m.dtype == np.bool_:
             scores = masked_fill(scores, Tensor._wrap(~m), float("-inf"))
         else:
@@ -335,7 +335,7 @@ def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_head
             key_padding_mask = key_padding_mask.unsqueeze(0)
     tgt_len, bsz, embed_dim = query.shape
     src_len = key.shape[0]
-    dtype = query.data.dtype
+    dtype = query._data.dtype
     kpm = _float_mask(key_padding_mask, dtype, "key_padding_mask")
     if is_causal and attn_mask is None:
         raise RuntimeError("Need attn_mask if specifying the is_causal hint. You may use the "

@@ -21,7 +21,7 @@ def _tuple(v, n):
 
 
 def _shape_str(t):
-    return "[" + ", ".join(str(s) for s in t.data.shape) + "]"
+    return "[" + ", ".join(str(s) for s in t._data.shape) + "]"
 
 
 def _string_padding(padding, kernel, dilation, stride, name):
@@ -41,7 +41,7 @@ def _string_padding(padding, kernel, dilation, stride, name):
 
 
 def _batched(input, batched_ndim, name):
-    nd = input.data.ndim
+    nd = input._data.ndim
     if nd == batched_ndim:
         return input, False
     if nd == batched_ndim - 1:
@@ -59,13 +59,13 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     galton.Size([64, 32, 26, 26])
     """
     x, unbatched = _batched(input, 4, "conv2d")
-    if weight.data.ndim != 4:
+    if weight._data.ndim != 4:
         raise RuntimeError(f"Expected 4-dimensional weight for 4-dimensional input "
-                           f"{_shape_str(x)}, but got {weight.data.ndim}-dimensional weight of "
+                           f"{_shape_str(x)}, but got {weight._data.ndim}-dimensional weight of "
                            f"size {_shape_str(weight)} instead")
     stride, dilation = _tuple(stride, 2), _tuple(dilation, 2)
     if isinstance(padding, str):
-        (t, b), (l, r) = _string_padding(padding, weight.data.shape[2:], dilation, stride, "conv2d")
+        (t, b), (l, r) = _string_padding(padding, weight._data.shape[2:], dilation, stride, "conv2d")
         pad = (t, b, l, r)
     else:
         ph, pw = _tuple(padding, 2)
@@ -78,13 +78,13 @@ def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """1-D convolution of a (N, C, L) or (C, L) input with a (O, C/groups, K) weight, as
     ``torch.nn.functional.conv1d``; padding an int, 'valid' or 'same'."""
     x, unbatched = _batched(input, 3, "conv1d")
-    if weight.data.ndim != 3:
+    if weight._data.ndim != 3:
         raise RuntimeError(f"Expected 3-dimensional weight for 3-dimensional input "
-                           f"{_shape_str(x)}, but got {weight.data.ndim}-dimensional weight of "
+                           f"{_shape_str(x)}, but got {weight._data.ndim}-dimensional weight of "
                            f"size {_shape_str(weight)} instead")
     (s,), (d,) = _tuple(stride, 1), _tuple(dilation, 1)
     if isinstance(padding, str):
-        ((l, r),) = _string_padding(padding, weight.data.shape[2:], (d,), (s,), "conv1d")
+        ((l, r),) = _string_padding(padding, weight._data.shape[2:], (d,), (s,), "conv1d")
     else:
         (l,) = _tuple(padding, 1)
         r = l
@@ -108,7 +108,7 @@ def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_paddi
                      dilation=1):
     """Transposed 1-D convolution, as ``torch.nn.functional.conv_transpose1d``."""
     x, unbatched = _batched(input, 3, "conv_transpose1d")
-    if weight.data.ndim != 3:
+    if weight._data.ndim != 3:
         raise RuntimeError(f"Expected 3-dimensional weight for conv_transpose1d, but got weight "
                            f"of size {_shape_str(weight)}")
     (s,), (p,), (op,), (d,) = (_tuple(v, 1) for v in (stride, padding, output_padding, dilation))

@@ -40,7 +40,7 @@ def _keep_mask(like, shape, p):
 
 def _apply(input, mult, add, inplace):
     """input * mult (+ add), as one op whose gradient is g * mult; in place if asked."""
-    x = input.data
+    x = input._data
     out = x * mult
     if add is not None:
         out += add
@@ -50,7 +50,7 @@ def _apply(input, mult, add, inplace):
     if graph._grad_enabled and input._rg:
         _check_leaf(input)
         return _take(input, r)
-    input.data[...] = out
+    input._data[...] = out
     input._version += 1
     return input
 
@@ -59,7 +59,7 @@ def _dropout(input, p, training, inplace, mask_shape):
     _check_p(p)
     if not training or p == 0:
         return input
-    x = input.data
+    x = input._data
     if x.dtype.kind != "f":
         raise RuntimeError(f"dropout: expected a floating point input, got {input.dtype}")
     mask = _keep_mask(x, mask_shape, p)
@@ -137,7 +137,7 @@ def alpha_dropout(input, p=0.5, training=False, inplace=False):
     _check_p(p)
     if not training or p == 0:
         return input
-    x = input.data
+    x = input._data
     if p == 1:
         return _apply(input, _keep_mask(x, x.shape, 1), None, inplace)
     keep = _keep_mask(x, x.shape, p)

@@ -15,7 +15,7 @@ def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
     >>> F.unfold(galton.ones(1, 2, 4, 4), 2).shape
     galton.Size([1, 8, 9])
     """
-    nd = input.data.ndim
+    nd = input._data.ndim
     if nd == 3:
         return squeeze(_conv.im2col(unsqueeze(input, 0), kernel_size, dilation, padding, stride), 0)
     if nd != 4:
@@ -27,7 +27,7 @@ def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
 def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
     """Sum (N, C*KH*KW, L) or (C*KH*KW, L) columns into a (N, C, H, W) output; overlapping
     blocks add up (fold(unfold(x)) multiplies x by how many blocks cover each element)."""
-    nd = input.data.ndim
+    nd = input._data.ndim
     if nd == 2:
         return squeeze(_conv.col2im(unsqueeze(input, 0), output_size, kernel_size, dilation,
                                     padding, stride), 0)

@@ -49,7 +49,7 @@ def _check_class_target(fn, input, target, weight, probabilities_allowed):
     """Shape and dtype checks shared by cross_entropy and nll_loss.
 
     Returns True when ``target`` holds class probabilities rather than class indices."""
-    x, t = input.data, target.data
+    x, t = input._data, target._data
     if x.ndim == 0:
         raise RuntimeError(f"{fn}: input must have at least 1 dimension (the classes), got a "
                            "0-d tensor")

@@ -18,8 +18,8 @@ __all__ = ["batch_norm", "layer_norm", "group_norm", "instance_norm", "local_res
 
 
 def _check_stat(name, t, c):
-    if t is not None and t.data.size != c:
-        raise RuntimeError(f"{name} should contain {c} elements not {t.data.size}")
+    if t is not None and t._data.size != c:
+        raise RuntimeError(f"{name} should contain {c} elements not {t._data.size}")
 
 
 def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False,
@@ -27,7 +27,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     """Normalise each channel (dim 1) of a (N, C, *) input: with the batch's statistics in
     training (updating running_mean/running_var in place by ``momentum``), with the running
     ones otherwise."""
-    a = input.data
+    a = input._data
     if a.ndim < 2:
         raise ValueError(f"batch_norm: expected an input of at least 2 dims (N, C, ...), got "
                          f"input of size {list(a.shape)}")
@@ -48,24 +48,24 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     shape = (int(normalized_shape),) if isinstance(normalized_shape, (int, np.integer)) \
         else tuple(int(s) for s in normalized_shape)
     for name, t in (("weight", weight), ("bias", bias)):
-        if t is not None and tuple(t.data.shape) != shape:
+        if t is not None and tuple(t._data.shape) != shape:
             raise RuntimeError(f"Expected {name} to be of same shape as normalized_shape, but got "
-                               f"{name} of shape {list(t.data.shape)} and normalized_shape = "
+                               f"{name} of shape {list(t._data.shape)} and normalized_shape = "
                                f"{list(shape)}")
     return _norm.layer_norm(input, shape, weight, bias, eps)
 
 
 def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
     """Normalise groups of channels of a (N, C, *) input, then scale and shift per channel."""
-    a = input.data
+    a = input._data
     if a.ndim < 2:
         raise RuntimeError(f"Expected at least 2 dimensions for input tensor but received "
                            f"{a.ndim}")
     for name, t in (("weight", weight), ("bias", bias)):
-        if t is not None and t.data.size != a.shape[1]:
+        if t is not None and t._data.size != a.shape[1]:
             raise RuntimeError(f"Expected {name} to be a vector of size equal to the number of "
                                f"channels in input, but got {name} of shape "
-                               f"{list(t.data.shape)} and input of shape {list(a.shape)}")
+                               f"{list(t._data.shape)} and input of shape {list(a.shape)}")
     return _norm.group_norm(input, num_groups, weight, bias, eps)
 
 
@@ -73,7 +73,7 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
                   use_input_stats=True, momentum=0.1, eps=1e-5):
     """Normalise each (sample, channel) plane on its own: batch norm over a (1, N*C, *) view,
     as PyTorch computes it; running statistics, if given, are averaged over the batch."""
-    a = input.data
+    a = input._data
     n, c = a.shape[0], a.shape[1]
     if use_input_stats and a.size // (n * c) <= 1:
         raise ValueError("Expected more than 1 spatial element when training, got input size "
@@ -82,15 +82,15 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
         _check_stat(name, t, c)
     rm = rv = None
     if running_mean is not None:
-        rm = Tensor._wrap(np.tile(running_mean.data, n))
+        rm = Tensor._wrap(np.tile(running_mean._data, n))
     if running_var is not None:
-        rv = Tensor._wrap(np.tile(running_var.data, n))
+        rv = Tensor._wrap(np.tile(running_var._data, n))
     flat = reshape(input, (1, n * c) + a.shape[2:])
     out = _norm.batch_norm(flat, None, None, rm, rv, use_input_stats, momentum, eps)
     if use_input_stats:
         for src, dst in ((rm, running_mean), (rv, running_var)):
             if src is not None:
-                dst.data[...] = src.data.reshape(n, c).mean(axis=0)
+                dst._data[...] = src._data.reshape(n, c).mean(axis=0)
                 dst._version += 1
     out = reshape(out, a.shape)
     affine = (1, c) + (1,) * (a.ndim - 2)
@@ -104,7 +104,7 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
 def local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0):
     """Divide each element by (k + alpha * mean of squares over ``size`` neighbouring
     channels) ** beta, as in AlexNet."""
-    a = input.data
+    a = input._data
     if a.ndim < 3:
         raise ValueError(f"Expected 3D or higher dimensionality input (got {a.ndim} dimensions)")
     if a.size == 0:

@@ -55,7 +55,7 @@ def pad(input, pad, mode="constant", value=None):
     galton.Size([1, 1, 4, 4])
     """
     pad = [int(p) for p in pad]
-    a = input.data
+    a = input._data
     if len(pad) % 2:
         raise RuntimeError("Padding length must be divisible by 2")
     if len(pad) // 2 > a.ndim:

@@ -24,25 +24,25 @@ def _stride(stride):
 
 
 def _shape(x):
-    return "[" + ", ".join(str(s) for s in x.data.shape) + "]"
+    return "[" + ", ".join(str(s) for s in x._data.shape) + "]"
 
 
 def _as_4d(input, name):
     """(x, how many leading dims were added) for a 2-D pooling kernel."""
-    nd = input.data.ndim
-    if nd == 4 and input.data.size:
+    nd = input._data.ndim
+    if nd == 4 and input._data.size:
         return input, 0
-    if nd == 3 and input.data.size:
+    if nd == 3 and input._data.size:
         return unsqueeze(input, 0), 1
     raise RuntimeError(f"{name}: non-empty 3D or 4D (batch mode) tensor expected for input, "
                        f"but got input of size {_shape(input)}")
 
 
 def _as_4d_from_1d(input, name):
-    nd = input.data.ndim
-    if nd == 3 and input.data.size:
+    nd = input._data.ndim
+    if nd == 3 and input._data.size:
         return unsqueeze(input, 2), 0
-    if nd == 2 and input.data.size:
+    if nd == 2 and input._data.size:
         return unsqueeze(unsqueeze(input, 0), 2), 1
     raise RuntimeError(f"{name}: Expected 2D or 3D (batch mode) tensor with optional 0 dim "
                        f"batch size for input, but got:{_shape(input)}")
@@ -131,28 +131,28 @@ def _adaptive_size(output_size, in_shape, n):
 def adaptive_avg_pool2d(input, output_size):
     """Average pooling to a fixed (OH, OW) whatever the input size; ``(1, 1)`` is the global
     average pooling of ResNets."""
-    if input.data.ndim not in (3, 4):
+    if input._data.ndim not in (3, 4):
         raise RuntimeError(f"adaptive_avg_pool2d(): Expected 3D or 4D tensor, but got "
                            f"{_shape(input)}")
     x, added = _as_4d(input, "adaptive_avg_pool2d")
-    size = _adaptive_size(output_size, x.data.shape[2:], 2)
+    size = _adaptive_size(output_size, x._data.shape[2:], 2)
     return _back(_pool.adaptive_avg_pool2d(x, size), added)
 
 
 def adaptive_avg_pool1d(input, output_size):
     """Average pooling of a (N, C, L) or (C, L) input to a fixed length."""
     x, added = _as_4d_from_1d(input, "adaptive_avg_pool1d")
-    (size,) = _adaptive_size(output_size, x.data.shape[3:], 1)
+    (size,) = _adaptive_size(output_size, x._data.shape[3:], 1)
     return _back(_pool.adaptive_avg_pool2d(x, (1, size)), added, True)
 
 
 def adaptive_max_pool2d(input, output_size, return_indices=False):
     """Max pooling to a fixed (OH, OW) whatever the input size."""
-    if input.data.ndim not in (3, 4):
+    if input._data.ndim not in (3, 4):
         raise RuntimeError(f"adaptive_max_pool2d(): Expected 3D or 4D tensor, but got "
                            f"{_shape(input)}")
     x, added = _as_4d(input, "adaptive_max_pool2d")
-    size = _adaptive_size(output_size, x.data.shape[2:], 2)
+    size = _adaptive_size(output_size, x._data.shape[2:], 2)
     r = _pool.adaptive_max_pool2d(x, size, return_indices)
     if return_indices:
         return _back(r[0], added), _back(r[1], added)
@@ -167,7 +167,7 @@ def adaptive_max_pool2d_with_indices(input, output_size, return_indices=True):
 def adaptive_max_pool1d(input, output_size, return_indices=False):
     """Max pooling of a (N, C, L) or (C, L) input to a fixed length."""
     x, added = _as_4d_from_1d(input, "adaptive_max_pool1d")
-    (size,) = _adaptive_size(output_size, x.data.shape[3:], 1)
+    (size,) = _adaptive_size(output_size, x._data.shape[3:], 1)
     r = _pool.adaptive_max_pool2d(x, (1, size), return_indices)
     if return_indices:
         return _back(r[0], added, True), _back(r[1], added, True)

@@ -111,12 +111,12 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     """
     if mode not in _MODES:
         raise NotImplementedError(f"Input Error: Only 3D and 4D input Tensors supported "
-                                  f"(got {input.data.ndim}D) for the modes: nearest | linear | "
+                                  f"(got {input._data.ndim}D) for the modes: nearest | linear | "
                                   f"bilinear | bicubic | area | nearest-exact (got {mode})")
     if mode in ("nearest", "nearest-exact", "area") and align_corners is not None:
         raise ValueError("align_corners option can only be set with the interpolating modes: "
                          "linear | bilinear | bicubic | trilinear")
-    a = input.data
+    a = input._data
     need = _MODES[mode]
     if need is not None and a.ndim != need:
         raise NotImplementedError(f"Got {a.ndim}D input, but {mode} mode needs {need}D input")
@@ -137,7 +137,7 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
 
 
 def _resize(input, sizes, scales, mode, align_corners):
-    a = input.data
+    a = input._data
     xp = backend.array_module(a)
     spatial = a.shape[2:]
     mats = [xp.asarray(_matrix(i, o, s, mode, align_corners).astype(a.dtype))

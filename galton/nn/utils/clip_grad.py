@@ -44,8 +44,8 @@ def get_total_norm(tensors, norm_type=2.0, error_if_nonfinite=False, foreach=Non
     norm_type = float(norm_type)
     if not tensors:
         return Tensor._wrap(np.asarray(0.0, dtype=np.float32))
-    norms = [_vector_norm(t.data, norm_type) for t in tensors]
-    xp = backend.array_module(tensors[0].data)
+    norms = [_vector_norm(t._data, norm_type) for t in tensors]
+    xp = backend.array_module(tensors[0]._data)
     dtype = np.result_type(*[n.dtype for n in norms])
     total = _vector_norm(xp.stack([xp.asarray(n, dtype) for n in norms]), norm_type)
     if error_if_nonfinite and not bool(xp.isfinite(total)):
@@ -61,12 +61,12 @@ def clip_grads_with_norm_(parameters, max_norm, total_norm, foreach=None):
     grads = [p.grad for p in _as_list(parameters) if p.grad is not None]
     if not grads:
         return
-    total = total_norm.data if isinstance(total_norm, Tensor) else total_norm
+    total = total_norm._data if isinstance(total_norm, Tensor) else total_norm
     # always multiplied (by 1 when under the limit), so a nan norm spreads as in PyTorch
     coef = min(float(max_norm) / (float(total) + 1e-6), 1.0) if not math.isnan(float(total)) \
         else math.nan
     for g in grads:
-        g.data *= g.data.dtype.type(coef)
+        g._data *= g._data.dtype.type(coef)
         g._version += 1
 
 
@@ -99,6 +99,6 @@ def clip_grad_value_(parameters, clip_value, foreach=None):
     for p in _as_list(parameters):
         if p.grad is not None:
             g = p.grad
-            xp = backend.array_module(g.data)
-            xp.clip(g.data, -clip_value, clip_value, out=g.data)
+            xp = backend.array_module(g._data)
+            xp.clip(g._data, -clip_value, clip_value, out=g._data)
             g._version += 1

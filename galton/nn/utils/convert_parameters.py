@@ -24,14 +24,14 @@ def parameters_to_vector(parameters):
         device = _check_same_device(p, device)
     if not params:
         raise RuntimeError("torch.cat(): expected a non-empty list of Tensors")
-    xp = backend.array_module(params[0].data)
-    out = xp.concatenate([p.data.ravel() for p in params])
-    sizes = [p.data.size for p in params]
+    xp = backend.array_module(params[0]._data)
+    out = xp.concatenate([p._data.ravel() for p in params])
+    sizes = [p._data.size for p in params]
 
     def backward(g):
         grads, start = [], 0
         for p, n in zip(params, sizes):
-            grads.append(g[start:start + n].reshape(p.data.shape) if p._rg else None)
+            grads.append(g[start:start + n].reshape(p._data.shape) if p._rg else None)
             start += n
         return tuple(grads)
     return make_result(out, tuple(params), backward, "CatBackward0")
@@ -53,5 +53,5 @@ def vector_to_parameters(vec, parameters):
             raise RuntimeError(f"vector_to_parameters: the vector has {vec.numel()} elements, "
                                f"too few for the parameters (need more than {pointer + num - 1})")
         # a view of vec, as PyTorch's param.data = vec[...].view_as(param).data
-        param.data = vec.data[pointer:pointer + num].reshape(param.data.shape)
+        param._data = vec._data[pointer:pointer + num].reshape(param._data.shape)
         pointer += num

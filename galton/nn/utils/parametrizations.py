@@ -90,9 +90,9 @@ class _SpectralNorm(Module):
         # in place, so a state dict or an optimizer sharing the buffers sees the update
         with no_grad():
             for _ in range(n_power_iterations):
-                self._u.data[...] = normalize(mv(weight_mat, self._v), dim=0, eps=self.eps).data
-                self._v.data[...] = normalize(mv(weight_mat.t(), self._u), dim=0,
-                                              eps=self.eps).data
+                self._u._data[...] = normalize(mv(weight_mat, self._v), dim=0, eps=self.eps)._data
+                self._v._data[...] = normalize(mv(weight_mat.t(), self._u), dim=0,
+                                              eps=self.eps)._data
 
     def forward(self, weight):
         if weight.ndim == 1:

@@ -64,7 +64,7 @@ def _register_parameter_or_buffer(module, name, X):
 def _set_data(dest, src):
     # the same tensor object takes the new values, so an optimizer holding it stays valid
     # (PyTorch's ``dest.set_(src)``)
-    dest.data = src.data
+    dest._data = src._data
 
 
 class ParametrizationList(ModuleList):

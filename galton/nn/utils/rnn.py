@@ -83,14 +83,14 @@ def invert_permutation(permutation):
     """The inverse of an index permutation (None stays None)."""
     if permutation is None:
         return None
-    p = np.asarray(permutation.data if isinstance(permutation, Tensor) else permutation)
+    p = np.asarray(permutation._data if isinstance(permutation, Tensor) else permutation)
     out = np.empty_like(p)
     out[p] = np.arange(p.size, dtype=p.dtype)
     return _long(out)
 
 
 def _lengths_array(lengths):
-    arr = lengths.data if isinstance(lengths, Tensor) else lengths
+    arr = lengths._data if isinstance(lengths, Tensor) else lengths
     return np.asarray(arr, dtype=np.int64).reshape(-1)
 
 
@@ -131,7 +131,7 @@ def pack_padded_sequence(input, lengths, batch_first=False, enforce_sorted=True)
 def pad_packed_sequence(sequence, batch_first=False, padding_value=0.0, total_length=None):
     """Undo :func:`pack_padded_sequence`: returns ``(padded, lengths)``, padded (T, B, *) or
     (B, T, *), in the original batch order."""
-    bs = np.asarray(sequence.batch_sizes.data, dtype=np.int64)
+    bs = np.asarray(sequence.batch_sizes._data, dtype=np.int64)
     max_len = len(bs)
     if total_length is not None and total_length < max_len:
         raise ValueError("Expected total_length to be at least the length of the longest "
@@ -143,7 +143,7 @@ def pad_packed_sequence(sequence, batch_first=False, padding_value=0.0, total_le
         padded = padded.transpose(0, 1)
     if sequence.unsorted_indices is not None:
         padded = padded.index_select(0 if batch_first else 1, sequence.unsorted_indices)
-        lengths = lengths[np.asarray(sequence.unsorted_indices.data)]
+        lengths = lengths[np.asarray(sequence.unsorted_indices._data)]
     return padded, _long(lengths)
 
 
@@ -161,7 +161,7 @@ def pad_sequence(sequences, batch_first=False, padding_value=0.0, padding_side="
                          f"{padding_side}.")
     if not sequences:
         raise RuntimeError("received an empty list of sequences")
-    arrays = [s.data for s in sequences]
+    arrays = [s._data for s in sequences]
     T = max(a.shape[0] for a in arrays)
     trailing = arrays[0].shape[1:]
     dtype = np.result_type(*arrays)

@@ -47,7 +47,7 @@ def _sigma(u, weight_mat, v):
 def _set(buffer, value):
     # in place, so anything holding the buffer (an optimizer, a copy of the state dict
     # sharing memory) sees the new estimate, as PyTorch's ``out=`` does
-    buffer.data[...] = value.data
+    buffer._data[...] = value._data
 
 
 class SpectralNorm:

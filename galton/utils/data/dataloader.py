@@ -19,21 +19,21 @@ _ERR = ("default_collate: batch must contain tensors, numpy arrays, numbers, dic
 
 # --- collate -------------------------------------------------------------------------------
 def _collate_tensor(batch, *, collate_fn_map=None):
-    first = batch[0].data
+    first = batch[0]._data
     for i, t in enumerate(batch):
-        if t.data.shape != first.shape:
+        if t._data.shape != first.shape:
             raise RuntimeError(f"default_collate: stack expects each tensor to be equal size, but "
-                               f"got {list(first.shape)} at entry 0 and {list(t.data.shape)} at "
+                               f"got {list(first.shape)} at entry 0 and {list(t._data.shape)} at "
                                f"entry {i}")
     dt = batch[0].dtype
     for t in batch:
-        if t.data.dtype != first.dtype:
+        if t._data.dtype != first.dtype:
             dt = dtypes.promote_types(dt, t.dtype)
     xp = backend.array_module(first)
-    out = xp.stack([t.data for t in batch]).astype(dt.np, copy=False)
+    out = xp.stack([t._data for t in batch]).astype(dt.np, copy=False)
 
     def backward(g):  # each sample gets its slice of the batch's gradient
-        return tuple(g[i].astype(t.data.dtype, copy=False) for i, t in enumerate(batch))
+        return tuple(g[i].astype(t._data.dtype, copy=False) for i, t in enumerate(batch))
     return make_result(out, tuple(batch), backward, "StackBackward0")
 
 

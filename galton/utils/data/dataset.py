@@ -199,7 +199,7 @@ def tensor_rows(dataset, indices):
     idx = np.asarray(indices, dtype=np.int64)
     while type(dataset) is Subset:
         sub = dataset.indices
-        sub = sub.data if isinstance(sub, Tensor) else sub
+        sub = sub._data if isinstance(sub, Tensor) else sub
         if isinstance(sub, range):
             # range indexing by arithmetic; numpy would materialise it otherwise
             idx = sub.start + _wrap_negative(idx, len(sub)) * sub.step
@@ -210,12 +210,12 @@ def tensor_rows(dataset, indices):
         return None
     out = []
     for t in dataset.tensors:
-        xp = backend.array_module(t.data)
+        xp = backend.array_module(t._data)
         ix = idx if xp is np else xp.asarray(idx)
         if t._rg:
             out.append(t[Tensor._wrap(ix)])  # keeps the graph, like stacking t[i] would
         else:
-            out.append(Tensor._wrap(t.data[ix]))
+            out.append(Tensor._wrap(t._data[ix]))
     return out
 
 

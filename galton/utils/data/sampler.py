@@ -112,7 +112,7 @@ class WeightedRandomSampler(Sampler):
         if not isinstance(replacement, bool):
             raise ValueError(f"replacement should be a boolean value, but got "
                              f"replacement={replacement}")
-        w = np.asarray(weights.data if isinstance(weights, Tensor) else weights,
+        w = np.asarray(weights._data if isinstance(weights, Tensor) else weights,
                        dtype=np.float64)
         if w.ndim != 1:
             raise ValueError(f"weights should be a 1d sequence but given weights have shape "
@@ -123,7 +123,7 @@ class WeightedRandomSampler(Sampler):
         self.generator = generator
 
     def __iter__(self):
-        w = self.weights.data
+        w = self.weights._data
         if not np.isfinite(w).all() or (w < 0).any():
             raise RuntimeError("invalid multinomial distribution (encountering probability "
                                "entry < 0, inf or nan)")

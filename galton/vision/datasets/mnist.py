@@ -24,7 +24,7 @@ def not_found_message(folder, filenames):
 
 def as_array(x):
     """The NumPy array behind a tensor (or a list/array a user assigned to ``.data``)."""
-    return x.data if isinstance(x, Tensor) else np.asarray(x)
+    return x._data if isinstance(x, Tensor) else np.asarray(x)
 
 
 class MNIST(VisionDataset):
@@ -144,11 +144,11 @@ class MNIST(VisionDataset):
         idx = np.asarray(indices, dtype=np.int64)
         images = np.asarray(as_array(self.data)[idx], dtype=np.uint8)
         batch = TF.to_tensor(images.transpose(1, 2, 0))  # (B, H, W) as H x W x B: B "channels"
-        batch = Tensor._wrap(batch.data[:, None])          # -> (B, 1, H, W)
+        batch = Tensor._wrap(batch._data[:, None])          # -> (B, 1, H, W)
         for t in steps:
             batch = t(batch)
         targets = as_array(self.targets)[idx]
-        return [(Tensor._wrap(batch.data[k]), int(targets[k])) for k in range(len(idx))]
+        return [(Tensor._wrap(batch._data[k]), int(targets[k])) for k in range(len(idx))]
 
     def __len__(self):
         return len(as_array(self.data))

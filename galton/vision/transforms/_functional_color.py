@@ -37,7 +37,7 @@ def adjust_brightness(img, brightness_factor):
     _check_factor(brightness_factor, "brightness_factor")
     if _kind(img, "adjust_brightness") == "pil":
         return _enhance(img, "Brightness", brightness_factor)
-    return _wrap(_t.adjust_brightness(img.data, brightness_factor))
+    return _wrap(_t.adjust_brightness(img._data, brightness_factor))
 
 
 def adjust_contrast(img, contrast_factor):
@@ -45,7 +45,7 @@ def adjust_contrast(img, contrast_factor):
     _check_factor(contrast_factor, "contrast_factor")
     if _kind(img, "adjust_contrast") == "pil":
         return _enhance(img, "Contrast", contrast_factor)
-    return _wrap(_t.adjust_contrast(img.data, contrast_factor))
+    return _wrap(_t.adjust_contrast(img._data, contrast_factor))
 
 
 def adjust_saturation(img, saturation_factor):
@@ -53,7 +53,7 @@ def adjust_saturation(img, saturation_factor):
     _check_factor(saturation_factor, "saturation_factor")
     if _kind(img, "adjust_saturation") == "pil":
         return _enhance(img, "Color", saturation_factor)
-    return _wrap(_t.adjust_saturation(img.data, saturation_factor))
+    return _wrap(_t.adjust_saturation(img._data, saturation_factor))
 
 
 def adjust_hue(img, hue_factor):
@@ -61,7 +61,7 @@ def adjust_hue(img, hue_factor):
     if not -0.5 <= hue_factor <= 0.5:
         raise ValueError(f"hue_factor ({hue_factor}) is not in [-0.5, 0.5].")
     if _kind(img, "adjust_hue") == "tensor":
-        return _wrap(_t.adjust_hue(img.data, hue_factor))
+        return _wrap(_t.adjust_hue(img._data, hue_factor))
     if img.mode in ("L", "1", "I", "F"):
         return img
     image = _pil.image_module()
@@ -78,7 +78,7 @@ def rgb_to_grayscale(img, num_output_channels=1):
     if num_output_channels not in (1, 3):
         raise ValueError("num_output_channels should be either 1 or 3")
     if _kind(img, "rgb_to_grayscale") == "tensor":
-        return _wrap(_t.rgb_to_grayscale(img.data, num_output_channels))
+        return _wrap(_t.rgb_to_grayscale(img._data, num_output_channels))
     gray = img.convert("L")
     if num_output_channels == 3:
         return _pil.image_module().merge("RGB", (gray, gray, gray))
@@ -105,7 +105,7 @@ def gaussian_blur(img, kernel_size, sigma=None):
     if any(s <= 0 for s in sigma):
         raise ValueError(f"sigma should have positive values. Got {sigma}")
     if _kind(img, "gaussian_blur") == "tensor":
-        return _wrap(_t.gaussian_blur(img.data, ks, sigma))
+        return _wrap(_t.gaussian_blur(img._data, ks, sigma))
     # PIL images are blurred as uint8 tensors, as torchvision does
     arr = _pil.to_array(img).transpose(2, 0, 1)
     out = _t.gaussian_blur(arr, ks, sigma).transpose(1, 2, 0)
@@ -116,8 +116,8 @@ def erase(img, i, j, h, w, v, inplace=False):
     """Set the box (i, j, h, w) of a tensor image to ``v``."""
     if not isinstance(img, Tensor):
         raise TypeError(f"img should be Tensor Image. Got {type(img)}")
-    value = v.data if isinstance(v, Tensor) else v
-    out = _t.erase(img.data, i, j, h, w, value, inplace)
+    value = v._data if isinstance(v, Tensor) else v
+    out = _t.erase(img._data, i, j, h, w, value, inplace)
     if inplace:
         img._version += 1
         return img

@@ -118,7 +118,7 @@ def to_pil_image(pic, mode=None):
     truncated to uint8 (as torchvision) unless ``mode='F'``."""
     image = _pil.image_module()
     if isinstance(pic, Tensor):
-        arr = pic.data
+        arr = pic._data
         if arr.ndim not in (2, 3):
             raise ValueError(f"pic should be 2/3 dimensional. Got {arr.ndim} dimensions.")
         arr = arr[None] if arr.ndim == 2 else arr
@@ -158,7 +158,7 @@ def convert_image_dtype(image, dtype=None):
     """Convert a tensor image between float [0, 1] and integer [0, max] ranges."""
     dtype = dtype if dtype is not None else dtypes.float32
     out_np = np.dtype(dtypes.to_numpy_dtype(dtype))
-    arr = image.data
+    arr = image._data
     if arr.dtype == out_np:
         return image
     if arr.dtype.kind == "f":
@@ -177,14 +177,14 @@ def normalize(tensor, mean, std, inplace=False):
     """(tensor - mean[c]) / std[c] for each channel c of a float tensor image."""
     if not isinstance(tensor, Tensor):
         raise TypeError(f"img should be Tensor Image. Got {type(tensor)}")
-    if tensor.data.dtype.kind != "f":
+    if tensor._data.dtype.kind != "f":
         raise TypeError(f"Input tensor should be a float tensor. Got {tensor.dtype}.")
     if tensor.ndim < 3:
         raise ValueError("Expected tensor to be a tensor image of size (..., C, H, W). Got "
                          f"tensor.size() = {tuple(tensor.shape)}")
-    dt = tensor.data.dtype
-    mean_a = np.asarray(mean.data if isinstance(mean, Tensor) else mean, dtype=dt)
-    std_a = np.asarray(std.data if isinstance(std, Tensor) else std, dtype=dt)
+    dt = tensor._data.dtype
+    mean_a = np.asarray(mean._data if isinstance(mean, Tensor) else mean, dtype=dt)
+    std_a = np.asarray(std._data if isinstance(std, Tensor) else std, dtype=dt)
     if (std_a == 0).any():
         raise ValueError(f"std evaluated to zero after conversion to {tensor.dtype}, leading "
                          "to division by zero.")
@@ -196,11 +196,11 @@ def normalize(tensor, mean, std, inplace=False):
     if tensor.requires_grad:  # differentiable path: galton ops record the graph
         return (tensor - Tensor._wrap(mean_a)) / Tensor._wrap(std_a)
     if inplace:
-        np.subtract(tensor.data, mean_a, out=tensor.data)
-        np.divide(tensor.data, std_a, out=tensor.data)
+        np.subtract(tensor._data, mean_a, out=tensor._data)
+        np.divide(tensor._data, std_a, out=tensor._data)
         tensor._version += 1
         return tensor
-    return _wrap((tensor.data - mean_a) / std_a)
+    return _wrap((tensor._data - mean_a) / std_a)
 
 
 # --- geometry ------------------------------------------------------------------------------
@@ -239,14 +239,14 @@ def resize(img, size, interpolation=InterpolationMode.BILINEAR, max_size=None, a
     flt = _filter(interpolation)
     if kind == "pil":
         return img.resize((ow, oh), flt)
-    return _wrap(_pil.per_channel(img.data, lambda p, c: p.resize((ow, oh), flt)))
+    return _wrap(_pil.per_channel(img._data, lambda p, c: p.resize((ow, oh), flt)))
 
 
 def crop(img, top, left, height, width):
     """The box (top, left, height, width); parts outside the image are zeros."""
     if _kind(img, "crop") == "pil":
         return img.crop((left, top, left + width, top + height))
-    return _wrap(_t.crop(img.data, top, left, height, width))
+    return _wrap(_t.crop(img._data, top, left, height, width))
 
 
 def _pair(size, name):
@@ -302,21 +302,21 @@ def pad(img, padding, fill=0, padding_mode="constant"):
     left, top, right, bottom = _padding(padding)
     if _kind(img, "pad") == "pil":
         return _pil.pad(img, left, top, right, bottom, fill, padding_mode)
-    return _wrap(_t.pad(img.data, left, top, right, bottom, fill, padding_mode))
+    return _wrap(_t.pad(img._data, left, top, right, bottom, fill, padding_mode))
 
 
 def hflip(img):
     """Mirror left-right."""
     if _kind(img, "hflip") == "pil":
         return img.transpose(_pil.image_module().Transpose.FLIP_LEFT_RIGHT)
-    return _wrap(img.data[..., ::-1].copy())
+    return _wrap(img._data[..., ::-1].copy())
 
 
 def vflip(img):
     """Mirror top-bottom."""
     if _kind(img, "vflip") == "pil":
         return img.transpose(_pil.image_module().Transpose.FLIP_TOP_BOTTOM)
-    return _wrap(img.data[..., ::-1, :].copy())
+    return _wrap(img._data[..., ::-1, :].copy())
 
 
 def rotate(img, angle, interpolation=InterpolationMode.NEAREST, expand=False, center=None,
@@ -325,7 +325,7 @@ def rotate(img, angle, interpolation=InterpolationMode.NEAREST, expand=False, ce
     flt = _filter(interpolation)
     if _kind(img, "rotate") == "pil":
         return img.rotate(angle, flt, expand, center, fillcolor=_pil.parse_fill(fill, img))
-    return _wrap(_pil.per_channel(img.data, lambda p, c: p.rotate(
+    return _wrap(_pil.per_channel(img._data, lambda p, c: p.rotate(
         angle, flt, expand, center, fillcolor=_pil.tensor_fill(fill, c))))
 
 
@@ -352,7 +352,7 @@ def affine(img, angle, translate, scale, shear, interpolation=InterpolationMode.
     if _kind(img, "affine") == "pil":
         return img.transform(img.size, affine_t, matrix, flt,
                              fillcolor=_pil.parse_fill(fill, img))
-    return _wrap(_pil.per_channel(img.data, lambda p, c: p.transform(
+    return _wrap(_pil.per_channel(img._data, lambda p, c: p.transform(
         p.size, affine_t, matrix, flt, fillcolor=_pil.tensor_fill(fill, c))))
 
 
@@ -364,5 +364,5 @@ def perspective(img, startpoints, endpoints, interpolation=InterpolationMode.BIL
     persp = _pil.image_module().Transform.PERSPECTIVE
     if _kind(img, "perspective") == "pil":
         return img.transform(img.size, persp, coeffs, flt, fillcolor=_pil.parse_fill(fill, img))
-    return _wrap(_pil.per_channel(img.data, lambda p, c: p.transform(
+    return _wrap(_pil.per_channel(img._data, lambda p, c: p.transform(
         p.size, persp, coeffs, flt, fillcolor=_pil.tensor_fill(fill, c))))

@@ -126,9 +126,9 @@ class RandomErasing:
             if not (h < img_h and w < img_w):
                 continue
             if value is None:
-                v = _rng().standard_normal((c, h, w)).astype(img.data.dtype)
+                v = _rng().standard_normal((c, h, w)).astype(img._data.dtype)
             else:
-                v = np.asarray(value, dtype=img.data.dtype)[:, None, None]
+                v = np.asarray(value, dtype=img._data.dtype)[:, None, None]
             return _randint(0, img_h - h + 1), _randint(0, img_w - w + 1), h, w, v
         return 0, 0, img_h, img_w, img
 
@@ -173,7 +173,7 @@ class AddGaussianNoise:
         if not isinstance(tensor, Tensor):
             raise TypeError(f"AddGaussianNoise expects a Tensor (use ToTensor first). Got "
                             f"{type(tensor)}")
-        arr = tensor.data
+        arr = tensor._data
         if arr.dtype.kind != "f":
             raise TypeError(f"AddGaussianNoise expects a float tensor. Got {tensor.dtype}")
         noise = _rng().standard_normal(arr.shape).astype(arr.dtype)
