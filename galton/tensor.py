@@ -43,6 +43,10 @@ class Tensor:
     @classmethod
     def _wrap(cls, arr, requires_grad=False):
         """Wrap an array without copying (the fast path every op uses)."""
+        if type(arr) is not np.ndarray and isinstance(arr, np.generic):
+            # NumPy turns 0-d results of ufuncs and reductions into scalars, which have no
+            # storage to write into (``w.grad.zero_()``); every tensor holds a real array
+            arr = np.asarray(arr)
         t = object.__new__(cls)
         t._data = arr
         t._rg = requires_grad

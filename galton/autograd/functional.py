@@ -50,8 +50,14 @@ def _backward_to(t, seed, inputs, retain_graph):
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
-         allow_unused=None, materialize_grads=False):
-    """Return the gradients of ``outputs`` with respect to ``inputs`` without touching ``.grad``."""
+         only_inputs=True, allow_unused=None, is_grads_batched=False, materialize_grads=False):
+    """Return the gradients of ``outputs`` with respect to ``inputs`` without touching ``.grad``.
+
+    ``only_inputs`` is accepted and ignored, as in PyTorch (where it is deprecated).
+    """
+    if is_grads_batched:
+        raise NotImplementedError("galton.autograd.grad: is_grads_batched=True (vmap over "
+                                  "grad_outputs) is not supported; loop over the grad_outputs")
     if create_graph:
         raise NotImplementedError("galton does not build graphs of gradients (create_graph=True); "
                                   "higher-order derivatives are not supported")

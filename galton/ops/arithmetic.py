@@ -145,8 +145,10 @@ def pow(a, b):  # noqa: A001 - PyTorch's name
                     np.log(x) if x > 0 else 0.0)
             gy = unbroadcast(g * out * logx, shape_of(y))
         return gx, gy
-    return make_result(np.asarray(out) if not hasattr(out, "dtype") else out, (ta, tb), backward,
-                       "PowBackward0")
+    out = np.asarray(out) if not hasattr(out, "dtype") else out
+    if tb is None:  # pow(Tensor, Scalar): one input in PyTorch's next_functions
+        return make_result(out, (ta,), lambda g: backward(g)[:1], "PowBackward0")
+    return make_result(out, (ta, tb), backward, "PowBackward0" if ta is None else "PowBackward1")
 
 
 def rpow(a, b):

@@ -45,8 +45,13 @@ def matmul(a, b):
             gy = np.swapaxes(x2, -1, -2) @ g2
             gy = unbroadcast(gy, y2.shape).reshape(y.shape)
         return gx, gy
-    return make_result(out, (ta, tb), backward, "MmBackward0" if x.ndim == 2 == y.ndim
-                       else "MatmulBackward0")
+    return make_result(out, (ta, tb), backward, _MATMUL_NAMES.get((x.ndim, y.ndim),
+                                                                  "MatmulBackward0"))
+
+
+# PyTorch dispatches matmul to these ops; its grad_fn carries their names
+_MATMUL_NAMES = {(2, 2): "MmBackward0", (3, 3): "BmmBackward0", (2, 1): "MvBackward0",
+                 (1, 1): "DotBackward0"}
 
 
 def linear(x, weight, bias=None):
@@ -77,8 +82,11 @@ def linear(x, weight, bias=None):
         gx = (g2 @ w).reshape(a.shape) if need_x else None
         gw = g2.T @ a2 if need_w else None
         gb = g2.sum(axis=0) if bias is not None and bias._rg else None
-        return gx, gw, gb
-    return make_result(out, (x, weight, bias), backward, "AddmmBackward0")
+        return gb, gx, gw
+    # inputs in addmm's order (bias, input, weight), as PyTorch's next_functions lists them
+    if bias is None:
+        return make_result(out, (x, weight), lambda g: backward(g)[1:], "MmBackward0")
+    return make_result(out, (bias, x, weight), backward, "AddmmBackward0")
 
 
 def mm(a, b):

@@ -71,7 +71,9 @@ def transpose(x, dim0, dim1):
 def t(x):
     if x._data.ndim > 2:
         raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {x._data.ndim}D")
-    return transpose(x, 0, 1) if x._data.ndim == 2 else x
+    if x._data.ndim < 2:
+        return x
+    return make_result(x._data.T, (x,), lambda g: (g.T,), "TBackward0")
 
 
 def permute(x, *dims):
@@ -97,8 +99,11 @@ def squeeze(x, dim=None):
         dims = (dim,) if isinstance(dim, (int, np.integer)) else tuple(dim)
         axes = tuple(sorted({_dim(d, a.ndim) for d in dims if a.ndim and a.shape[_dim(d, a.ndim)] == 1}))
     shape = a.shape
+    # PyTorch's overloads: squeeze(), squeeze(dim), squeeze(dims)
+    name = ("SqueezeBackward0" if dim is None else
+            "SqueezeBackward1" if isinstance(dim, (int, np.integer)) else "SqueezeBackward2")
     return make_result(np.squeeze(a, axes) if axes else a, (x,), lambda g: (g.reshape(shape),),
-                       "SqueezeBackward0")
+                       name)
 
 
 def unsqueeze(x, dim):
