@@ -31,7 +31,10 @@ from .random import Generator, default_generator, get_rng_state, initial_seed, m
     set_rng_state
 from . import ops as _ops
 
-__version__ = "0.1.0"
+from .version import __version__  # noqa: E402
+from .backends import (are_deterministic_algorithms_enabled,  # noqa: E402,F401
+                       get_float32_matmul_precision, set_float32_matmul_precision,
+                       use_deterministic_algorithms)
 
 # every op is also a function of the package: galton.exp(x), galton.cat([a, b]), ...
 _NOT_TOP_LEVEL = {"conversion", "inplace"}
@@ -57,31 +60,11 @@ def is_floating_point(x):
     return x.is_floating_point()
 
 
-class _Cuda(_types.ModuleType):
-    """``galton.cuda.is_available()`` and friends, without importing CuPy unless asked."""
-
-    def is_available(self):
-        return _backend.cuda_available()
-
-    def device_count(self):
-        return 1 if _backend.cuda_available() else 0
-
-    def manual_seed(self, seed):
-        return None
-
-    def manual_seed_all(self, seed):
-        return None
-
-    def synchronize(self, device=None):
-        return None
-
-
-cuda = _Cuda("galton.cuda")
-
 
 _SUBMODULES = ("nn", "optim", "utils", "vision", "train", "metrics", "plot", "jit", "onnx",
                "amp", "text", "hub", "serialization", "metadata", "playground",
-               "regularization")
+               "regularization", "cuda", "backends", "accelerator", "version", "testing",
+               "autograd")
 
 
 def __getattr__(name):

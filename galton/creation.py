@@ -309,33 +309,14 @@ def multinomial(probs, num_samples, replacement=False, *, generator=None):
 
 
 # --- the legacy typed constructors: FloatTensor([1, 2]), x.type(galton.LongTensor) -----------
-_TORCH_TYPE_NAMES = {"float32": "FloatTensor", "float64": "DoubleTensor", "float16": "HalfTensor",
-                     "int64": "LongTensor", "int32": "IntTensor", "int16": "ShortTensor",
-                     "int8": "CharTensor", "uint8": "ByteTensor", "bool": "BoolTensor"}
+from ._legacy_tensors import CPU as _TYPED, _TORCH_TYPE_NAMES  # noqa: E402
 
-
-class _TypedTensorMeta(type):
-    def __instancecheck__(cls, obj):
-        return isinstance(obj, Tensor) and obj._data.dtype == cls.dtype.np
-
-    def __call__(cls, *args):
-        if len(args) == 1 and not isinstance(args[0], (int, np.integer)):
-            return tensor(args[0], dtype=cls.dtype)
-        return zeros(*args, dtype=cls.dtype)  # torch leaves these uninitialised
-
-
-def _typed(dt):
-    name = _TORCH_TYPE_NAMES[dt.name]
-    doc = f"``{name}(data)`` or ``{name}(*size)``: a {dt.name} tensor (PyTorch's legacy API)."
-    return _TypedTensorMeta(name, (), {"dtype": dt, "__doc__": doc, "__module__": "galton"})
-
-
-FloatTensor = _typed(dtypes.float32)
-DoubleTensor = _typed(dtypes.float64)
-HalfTensor = _typed(dtypes.float16)
-LongTensor = _typed(dtypes.int64)
-IntTensor = _typed(dtypes.int32)
-ShortTensor = _typed(dtypes.int16)
-CharTensor = _typed(dtypes.int8)
-ByteTensor = _typed(dtypes.uint8)
-BoolTensor = _typed(dtypes.bool_)
+FloatTensor, DoubleTensor, HalfTensor = _TYPED["FloatTensor"], _TYPED["DoubleTensor"], \
+    _TYPED["HalfTensor"]
+LongTensor, IntTensor, ShortTensor = _TYPED["LongTensor"], _TYPED["IntTensor"], \
+    _TYPED["ShortTensor"]
+CharTensor, ByteTensor, BoolTensor = _TYPED["CharTensor"], _TYPED["ByteTensor"], \
+    _TYPED["BoolTensor"]
+if "BFloat16Tensor" in _TYPED:
+    BFloat16Tensor = _TYPED["BFloat16Tensor"]
+    __all__.append("BFloat16Tensor")

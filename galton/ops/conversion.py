@@ -95,6 +95,8 @@ def type_(x, dtype=None, non_blocking=False):
             raise ValueError(f"invalid type: '{dtype}'")
         dtype = by_name[name]
     elif isinstance(getattr(dtype, "dtype", None), dtypes.dtype):  # FloatTensor, LongTensor, ...
+        if getattr(dtype, "is_cuda", False):  # galton.cuda.FloatTensor: to the GPU as well
+            return move(cast(x, dtype.dtype), "cuda")
         dtype = dtype.dtype
     return cast(x, dtype)
 
