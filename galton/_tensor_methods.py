@@ -20,6 +20,7 @@ def _bind():
     T.__floordiv__ = A.floor_divide
     T.__rfloordiv__ = lambda self, other: A.floor_divide(other, self)
     T.__mod__ = A.remainder
+    T.__rmod__ = lambda self, other: A.remainder(other, self)
     T.__pow__ = A.pow
     T.__rpow__ = lambda self, other: A.pow(other, self)
     T.__matmul__ = _matmul

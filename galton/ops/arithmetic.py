@@ -73,7 +73,8 @@ def div(a, b, *, rounding_mode=None):
         return _rounded_div(a, b, rounding_mode)
     x, y, ta, tb = operands(a, b)
     if _kind(x) in "biu" and _kind(y) in "biu":
-        x = to_float(np.asarray(x))  # true division of integers gives floats, as in PyTorch
+        # true division of integers gives the default float dtype, as in PyTorch
+        x, y = to_float(np.asarray(x)), to_float(np.asarray(y))
     try:
         out = x / y
     except ValueError:
@@ -91,8 +92,15 @@ def rdiv(a, b):
     return div(b, a)
 
 
+def _integer_zero_division(x, y):
+    """PyTorch raises for an integer division by zero, where NumPy returns 0."""
+    if _kind(x) in "biu" and _kind(y) in "biu" and np.any(np.equal(y, 0)):
+        raise RuntimeError("ZeroDivisionError")
+
+
 def _rounded_div(a, b, mode):
     x, y, _, _ = operands(a, b)
+    _integer_zero_division(x, y)
     if mode == "floor":
         out = np.floor_divide(x, y) if np.asarray(x).dtype.kind in "iu" else np.floor(x / y)
     elif mode == "trunc":
@@ -111,6 +119,7 @@ def floor_divide(a, b):
 
 def remainder(a, b):
     x, y, ta, tb = operands(a, b)
+    _integer_zero_division(x, y)
     out = np.asarray(np.mod(x, y))
     return make_result(out, (ta, None), lambda g: (unbroadcast(g, shape_of(x)), None),
                        "RemainderBackward0")
@@ -118,6 +127,7 @@ def remainder(a, b):
 
 def fmod(a, b):
     x, y, ta, _ = operands(a, b)
+    _integer_zero_division(x, y)
     out = np.asarray(np.fmod(x, y))
     return make_result(out, (ta, None), lambda g: (unbroadcast(g, shape_of(x)), None),
                        "FmodBackward0")

@@ -219,8 +219,7 @@ def binary_cross_entropy(input, target, weight=None, reduction="mean"):
         return _autocast.run_fp32(binary_cross_entropy, input, target, weight=weight,
                                   reduction=reduction)
     x, t, w = input._data, _arr(target), _arr(weight)
-    if x.size and (x.min() < 0 or x.max() > 1):
-        raise RuntimeError("all elements of input should be between 0 and 1")
+    _check_unit_interval(x, t)
     with np.errstate(divide="ignore"):
         lx = np.maximum(np.log(x), -100)
         l1x = np.maximum(np.log1p(-x), -100)
@@ -241,6 +240,19 @@ def binary_cross_entropy(input, target, weight=None, reduction="mean"):
             gt = unbroadcast(s * (l1x - lx), t.shape)
         return gx, gt, None
     return make_result(out, (input, target, None), backward, "BinaryCrossEntropyBackward0")
+
+
+def _check_unit_interval(x, t):
+    """PyTorch checks input, then target, element by element: the first element outside
+    [0, 1] (NaN included) names which one is wrong."""
+    if not x.size or (x.min() >= 0 and x.max() <= 1 and t.min() >= 0 and t.max() <= 1):
+        return  # a NaN fails every comparison, so it lands below
+    bad_x = ~((x >= 0) & (x <= 1)).reshape(-1)
+    bad_t = ~((t >= 0) & (t <= 1)).reshape(-1)
+    first = int(np.argmax(bad_x | bad_t))
+    if bad_x[first]:
+        raise RuntimeError("all elements of input should be between 0 and 1")
+    raise RuntimeError("all elements of target should be between 0 and 1")
 
 
 def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean",

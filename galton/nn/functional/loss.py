@@ -2,6 +2,7 @@
 ops of ``galton/ops/loss.py``, with PyTorch's signatures and error messages."""
 import warnings
 
+from ... import dtypes as _dtypes
 from ...ops import loss as _L
 from ...ops.reduction import _TORCH_NAMES
 from ...tensor import Tensor
@@ -32,6 +33,40 @@ def _reduction(reduction, size_average=None, reduce=None, allowed=_REDUCTIONS):
 
 def _torch_name(a):
     return _TORCH_NAMES.get(a.dtype.name, a.dtype.name)
+
+
+def _dtype_name(dt):
+    """PyTorch's short name of a galton dtype ('Float', 'Long', ...), as its errors print it."""
+    return _TORCH_NAMES.get(dt.np.name, dt.np.name)
+
+
+def _as(t, dt):
+    return t if t.dtype == dt else t.to(dt)
+
+
+def _floating_kernel(kernel, input, target):
+    """The operands of an element-wise loss in their promoted dtype, which must be floating
+    (PyTorch promotes float32 with int64 to float32, and has no integer kernel)."""
+    dt = _dtypes.promote_types(input.dtype, target.dtype)
+    if not dt.is_floating_point:
+        raise NotImplementedError(f'"{kernel}" not implemented for \'{_dtype_name(dt)}\'')
+    return _as(input, dt), _as(target, dt)
+
+
+def _no_bool_subtraction(input, target):
+    """PyTorch refuses ``a - b`` when either is bool (l1_loss subtracts first)."""
+    if input.dtype == _dtypes.bool_ and target.dtype == _dtypes.bool_:
+        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not "
+                           "supported. Use the `^` or `logical_xor()` operator instead.")
+    if _dtypes.bool_ in (input.dtype, target.dtype):
+        raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. "
+                           "If you are trying to invert a mask, use the `~` or `logical_not()` "
+                           "operator instead.")
+
+
+def _class_scores_float(kernel, input):
+    if not input.dtype.is_floating_point:
+        raise NotImplementedError(f'"{kernel}" not implemented for \'{_dtype_name(input.dtype)}\'')
 
 
 def _size(shape):
@@ -94,6 +129,8 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     reduction = _reduction(reduction, size_average, reduce)
     if not 0.0 <= label_smoothing <= 1.0:
         raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
+    _class_scores_float("log_softmax_lastdim_kernel_impl" if input.ndim <= 2 else
+                        "log_softmax_kernel_impl", input)
     if _check_class_target("cross_entropy", input, target, weight, True):
         return _L.cross_entropy_probs(input, target, weight, reduction, label_smoothing)
     return _L.cross_entropy(input, target, weight, ignore_index, reduction, label_smoothing)
@@ -105,6 +142,8 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     (use after ``log_softmax``)."""
     reduction = _reduction(reduction, size_average, reduce)
     _check_class_target("nll_loss", input, target, weight, False)
+    _class_scores_float("nll_loss_out_frame" if input.ndim <= 2 else
+                        "nll_loss2d_forward_out_frame", input)
     return _L.nll_loss(input, target, weight, ignore_index, reduction)
 
 
@@ -117,6 +156,10 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
                          f"size ({input.shape}) is deprecated. Please ensure they have the same "
                          "size.")
     _no_grad_arg("binary_cross_entropy", weight=weight)
+    if target.dtype != input.dtype:
+        raise RuntimeError(f"Found dtype {_dtype_name(target.dtype)} but expected "
+                           f"{_dtype_name(input.dtype)}")
+    _class_scores_float("binary_cross_entropy", input)
     return _L.binary_cross_entropy(input, target, weight, reduction)
 
 
@@ -128,6 +171,14 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
         raise ValueError(f"Target size ({target.shape}) must be the same as input size "
                          f"({input.shape})")
     _no_grad_arg("binary_cross_entropy_with_logits", weight=weight, pos_weight=pos_weight)
+    _class_scores_float("log_sigmoid_cpu", input)
+    if target.dtype == _dtypes.bool_:
+        _no_bool_subtraction(target, target)
+    if not target.dtype.is_floating_point:
+        raise RuntimeError(f"result type {_dtype_name(input.dtype)} can't be cast to the "
+                           f"desired output type {_dtype_name(target.dtype)}")
+    # PyTorch's result has the target's dtype (the loss is built on 1 - target)
+    input = _as(input, target.dtype)
     return _L.binary_cross_entropy_with_logits(input, target, weight, reduction, pos_weight)
 
 
@@ -156,12 +207,25 @@ def _regression(fn, name, input, target, reduction, weight, mean_by_weight, **kw
 def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
     """Mean squared error; a target of another shape broadcasts, with PyTorch's warning."""
     reduction = _reduction(reduction, size_average, reduce)
+    if isinstance(target, Tensor):
+        input, target = _floating_kernel("mse_cpu", input, target)
     return _regression(_L.mse_loss, "mse_loss", input, target, reduction, weight, True)
 
 
 def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
     """Mean absolute error."""
     reduction = _reduction(reduction, size_average, reduce)
+    if isinstance(target, Tensor):
+        _no_bool_subtraction(input, target)
+        dt = _dtypes.promote_types(input.dtype, target.dtype)
+        if not dt.is_floating_point:  # integers: |input - target| as PyTorch composes it
+            if reduction == "mean":
+                raise RuntimeError("mean(): could not infer output dtype. Input dtype must be "
+                                   "either a floating point or complex dtype. Got: "
+                                   f"{_dtype_name(dt)}")
+            d = (input - target).abs()
+            return d if reduction == "none" else d.sum()
+        input, target = _as(input, dt), _as(target, dt)
     return _regression(_L.l1_loss, "l1_loss", input, target, reduction, weight, True)
 
 
@@ -170,6 +234,8 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mea
     reduction = _reduction(reduction, size_average, reduce)
     if beta < 0:
         raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
+    if isinstance(target, Tensor):
+        input, target = _floating_kernel("smooth_l1_cpu", input, target)
     return _regression(_L.smooth_l1_loss, "smooth_l1_loss", input, target, reduction, None,
                        True, beta=beta)
 
@@ -179,6 +245,14 @@ def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
     reduction = _reduction(reduction)
     if delta <= 0:
         raise RuntimeError("huber_loss does not support non-positive values for delta.")
+    if isinstance(target, Tensor):
+        # PyTorch's result keeps the input's dtype: the promoted type must cast back to it
+        dt = _dtypes.promote_types(input.dtype, target.dtype)
+        if _dtypes._category(dt) > _dtypes._category(input.dtype):
+            raise RuntimeError(f"result type {_dtype_name(dt)} can't be cast to the desired "
+                               f"output type {_dtype_name(input.dtype)}")
+        _floating_kernel("huber_cpu", input, target)
+        target = _as(target, input.dtype)
     return _regression(_L.huber_loss, "huber_loss", input, target, reduction, weight, False,
                        delta=delta)
 
@@ -195,6 +269,10 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
                       "support size.'batchmean' divides only by the batch size, and aligns with "
                       "the KL div math definition.'mean' will be changed to behave the same as "
                       "'batchmean' in the next major release.", stacklevel=2)
+    if not (input.dtype.is_floating_point and target.dtype.is_floating_point):
+        raise RuntimeError("kl_div: Integral inputs not supported.")
+    dt = _dtypes.promote_types(input.dtype, target.dtype)
+    input, target = _as(input, dt), _as(target, dt)
     return _L.kl_div(input, target, reduction, log_target)
 
 
@@ -208,4 +286,8 @@ def cosine_embedding_loss(input1, input2, target, margin=0, size_average=None, r
     if input1.ndim not in (1, 2):
         raise RuntimeError(f"1D target tensor expects 2D input tensors, but found inputs with "
                            f"sizes {list(input1.shape)} and {list(input2.shape)}.")
+    dt = _dtypes.promote_types(input1.dtype, input2.dtype)
+    if not dt.is_floating_point:  # PyTorch's norms make integer inputs floating
+        dt = _dtypes.get_default_dtype()
+    input1, input2 = _as(input1, dt), _as(input2, dt)
     return _L.cosine_embedding_loss(input1, input2, target, margin, reduction)
