@@ -109,8 +109,8 @@ def _planes_to_nchw(y, n, o, oh, ow, bias, xp, out=None):
 
 def _nchw_to_planes(g):
     """(N, O, OH, OW) -> a contiguous (O, N*OH*OW): a copy that moves whole planes."""
-    n, o = g.shape[:2]
-    return g.reshape(n, o, -1).transpose(1, 0, 2).reshape(o, -1)
+    n, o, h, w = g.shape  # sizes named, not -1: an empty batch has nothing to infer from
+    return g.reshape(n, o, h * w).transpose(1, 0, 2).reshape(o, n * h * w)
 
 
 def _unpad(a, pad, h, w):

@@ -20,6 +20,18 @@ def _arr(t):
     return None if t is None else t._data
 
 
+def _empty(input, weight, bias, name):
+    """An empty input normalises to an empty output, as in PyTorch: no statistics are taken
+    (the running ones stay as they are) and weight and bias get zero gradients."""
+    w, b = _arr(weight), _arr(bias)
+
+    def backward(g):
+        return (backend.array_module(g).zeros_like(g),
+                None if w is None else backend.array_module(w).zeros_like(w),
+                None if b is None else backend.array_module(b).zeros_like(b))
+    return make_result(input._data.copy(), (input, weight, bias), backward, name)
+
+
 def batch_norm(input, weight=None, bias=None, running_mean=None, running_var=None,
                training=False, momentum=0.1, eps=1e-5, cudnn_enabled=False):
     """Normalise each channel of a (N, C, *) input over the batch and spatial dims, as
@@ -27,6 +39,8 @@ def batch_norm(input, weight=None, bias=None, running_mean=None, running_var=Non
     given) move towards them by ``momentum``, the variance unbiased as PyTorch's; otherwise
     the running statistics are used."""
     a = input._data
+    if a.size == 0:
+        return _empty(input, weight, bias, "NativeBatchNormBackward0")
     n, c = a.shape[0], a.shape[1]
     a3 = a.reshape(n, c, -1)
     w, b = _arr(weight), _arr(bias)
@@ -121,6 +135,8 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5, cudnn_
                            f"[*, {', '.join(str(s) for s in shape)}], but got input of size"
                            f"{list(a.shape)}")
     d = int(np.prod(shape)) if shape else 1
+    if a.size == 0:
+        return _empty(input, weight, bias, "NativeLayerNormBackward0")
     w, b = _arr(weight), _arr(bias)
     xhat, invstd = _normalize_rows(a.reshape(-1, d), eps)
     out = xhat * w.reshape(d) if w is not None else xhat.copy()
@@ -153,6 +169,8 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5, cudnn_enable
         raise RuntimeError(f"Expected number of channels in input to be divisible by "
                            f"num_groups, but got input of shape {list(a.shape)} and "
                            f"num_groups={num_groups}")
+    if a.size == 0:
+        return _empty(input, weight, bias, "NativeGroupNormBackward0")
     w, b = _arr(weight), _arr(bias)
     xhat, invstd = _normalize_rows(a.reshape(n, num_groups, -1), eps)
     x3 = xhat.reshape(n, c, -1)

@@ -32,7 +32,8 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
         raise ValueError(f"batch_norm: expected an input of at least 2 dims (N, C, ...), got "
                          f"input of size {list(a.shape)}")
     c = a.shape[1]
-    if training and a.size // c <= 1:
+    # PyTorch refuses exactly one value per channel (no variance); an empty batch passes
+    if training and a.shape[0] * int(np.prod(a.shape[2:])) == 1:
         raise ValueError("Expected more than 1 value per channel when training, got input size "
                          f"{Size(a.shape)!r}")
     for name, t in (("running_mean", running_mean), ("running_var", running_var),
@@ -75,7 +76,7 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
     as PyTorch computes it; running statistics, if given, are averaged over the batch."""
     a = input._data
     n, c = a.shape[0], a.shape[1]
-    if use_input_stats and a.size // (n * c) <= 1:
+    if use_input_stats and int(np.prod(a.shape[2:])) == 1:
         raise ValueError("Expected more than 1 spatial element when training, got input size "
                          f"{Size(a.shape)!r}")
     for name, t in (("running_mean", running_mean), ("running_var", running_var)):
@@ -90,7 +91,8 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
     if use_input_stats:
         for src, dst in ((rm, running_mean), (rv, running_var)):
             if src is not None:
-                dst._data[...] = src._data.reshape(n, c).mean(axis=0)
+                # sum / n: an empty batch gives NaN statistics as in PyTorch
+                dst._data[...] = src._data.reshape(n, c).sum(axis=0) / n
                 dst._version += 1
     out = reshape(out, a.shape)
     affine = (1, c) + (1,) * (a.ndim - 2)

@@ -27,25 +27,43 @@ def _shape(x):
     return "[" + ", ".join(str(s) for s in x._data.shape) + "]"
 
 
-def _as_4d(input, name):
-    """(x, how many leading dims were added) for a 2-D pooling kernel."""
-    nd = input._data.ndim
-    if nd == 4 and input._data.size:
-        return input, 0
-    if nd == 3 and input._data.size:
-        return unsqueeze(input, 0), 1
-    raise RuntimeError(f"{name}: non-empty 3D or 4D (batch mode) tensor expected for input, "
-                       f"but got input of size {_shape(input)}")
+def _as_4d(input):
+    """(x, how many leading dims were added) for a 2-D pooling kernel.
+
+    PyTorch's rule: only the batch may be empty (the first of 4 dims; none of 3), and the
+    result of an empty batch is an empty batch."""
+    a = input._data
+    if a.ndim not in (3, 4):
+        raise RuntimeError("non-empty 3D or 4D (batch mode) tensor expected for input, but got "
+                           f"input of size {_shape(input)}")
+    if 0 in a.shape[a.ndim - 3:]:
+        raise RuntimeError("Expected 3D or 4D (batch mode) tensor with optional 0 dim batch "
+                           f"size for input, but got:{_shape(input)}")
+    return (input, 0) if a.ndim == 4 else (unsqueeze(input, 0), 1)
+
+
+def _as_4d_adaptive(input, name, first):
+    """_as_4d for adaptive pooling: dims from ``first`` on must be non-empty (PyTorch:
+    the spatial dims for the average, every non-batch dim for the max)."""
+    a = input._data
+    if a.ndim not in (3, 4):
+        raise RuntimeError(f"{name}(): Expected 3D or 4D tensor, but got {_shape(input)}")
+    for i in range(first if first >= 0 else a.ndim + first, a.ndim):
+        if a.shape[i] == 0:
+            raise RuntimeError(f"{name}(): Expected input to have non-zero size for non-batch "
+                               f"dimensions, but input has sizes {_shape(input)} with dimension "
+                               f"{i} being empty")
+    return (input, 0) if a.ndim == 4 else (unsqueeze(input, 0), 1)
 
 
 def _as_4d_from_1d(input, name):
     nd = input._data.ndim
-    if nd == 3 and input._data.size:
+    if nd not in (2, 3) or 0 in input._data.shape[nd - 2:]:
+        raise RuntimeError(f"{name}: Expected 2D or 3D (batch mode) tensor with optional 0 dim "
+                           f"batch size for input, but got:{_shape(input)}")
+    if nd == 3:
         return unsqueeze(input, 2), 0
-    if nd == 2 and input._data.size:
-        return unsqueeze(unsqueeze(input, 0), 2), 1
-    raise RuntimeError(f"{name}: Expected 2D or 3D (batch mode) tensor with optional 0 dim "
-                       f"batch size for input, but got:{_shape(input)}")
+    return unsqueeze(unsqueeze(input, 0), 2), 1
 
 
 def _back(out, added, one_d=False):
@@ -62,7 +80,7 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     >>> F.max_pool2d(galton.randn(64, 32, 26, 26), 2).shape
     galton.Size([64, 32, 13, 13])
     """
-    x, added = _as_4d(input, "max_pool2d")
+    x, added = _as_4d(input)
     r = _pool.max_pool2d(x, kernel_size, _stride(stride), padding, dilation, ceil_mode,
                          return_indices)
     if return_indices:
@@ -99,7 +117,7 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
                count_include_pad=True, divisor_override=None):
     """Mean over windows of a (N, C, H, W) or (C, H, W) input; stride defaults to the kernel;
     count_include_pad=False leaves the zero padding out of each window's count."""
-    x, added = _as_4d(input, "avg_pool2d")
+    x, added = _as_4d(input)
     return _back(_pool.avg_pool2d(x, kernel_size, _stride(stride), padding, ceil_mode,
                                   count_include_pad, divisor_override), added)
 
@@ -131,10 +149,7 @@ def _adaptive_size(output_size, in_shape, n):
 def adaptive_avg_pool2d(input, output_size):
     """Average pooling to a fixed (OH, OW) whatever the input size; ``(1, 1)`` is the global
     average pooling of ResNets."""
-    if input._data.ndim not in (3, 4):
-        raise RuntimeError(f"adaptive_avg_pool2d(): Expected 3D or 4D tensor, but got "
-                           f"{_shape(input)}")
-    x, added = _as_4d(input, "adaptive_avg_pool2d")
+    x, added = _as_4d_adaptive(input, "adaptive_avg_pool2d", -2)
     size = _adaptive_size(output_size, x._data.shape[2:], 2)
     return _back(_pool.adaptive_avg_pool2d(x, size), added)
 
@@ -148,10 +163,7 @@ def adaptive_avg_pool1d(input, output_size):
 
 def adaptive_max_pool2d(input, output_size, return_indices=False):
     """Max pooling to a fixed (OH, OW) whatever the input size."""
-    if input._data.ndim not in (3, 4):
-        raise RuntimeError(f"adaptive_max_pool2d(): Expected 3D or 4D tensor, but got "
-                           f"{_shape(input)}")
-    x, added = _as_4d(input, "adaptive_max_pool2d")
+    x, added = _as_4d_adaptive(input, "adaptive_max_pool2d", 1)
     size = _adaptive_size(output_size, x._data.shape[2:], 2)
     r = _pool.adaptive_max_pool2d(x, size, return_indices)
     if return_indices:
