@@ -7,9 +7,10 @@ from .data import Data, load_data
 from .models import build_model, classify, load_model, save_model
 from .progress import Progress
 from .run import evaluate_run, train_run
-from .trainer import Trainer, fit
+from .trainer import Trainer, TrainingDiverged, fit
 
 __all__ = ["Callback", "CSVLogger", "Data", "EarlyStopping", "LRSchedulerCallback",
-           "ModelCheckpoint", "Progress", "TensorBoardCallback", "Trainer", "build_model", "classify", "evaluate_run",
+           "ModelCheckpoint", "Progress", "TensorBoardCallback", "Trainer", "TrainingDiverged",
+           "build_model", "classify", "evaluate_run",
            "fit", "load_data", "load_model", "load_training_state", "save_model",
            "save_training_state", "train_run"]

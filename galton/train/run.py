@@ -12,6 +12,7 @@ pictures training_curves.png, predictions.png and confusion_matrix.png. With
 in ``<out>/tensorboard`` (or that folder).
 """
 import json
+import math
 import os
 import time
 
@@ -25,7 +26,7 @@ from .callbacks import CSVLogger, EarlyStopping, ModelCheckpoint, TensorBoardCal
 from .data import load_data
 from .models import build_model, load_model, save_model
 from .report import evaluate_classifier, text_report, write_metrics, write_pictures
-from .trainer import Trainer
+from .trainer import Trainer, TrainingDiverged
 
 __all__ = ["DEFAULTS", "OPTIMIZERS", "SCHEDULERS", "train_run", "evaluate_run",
            "read_checkpoint_config"]
@@ -137,6 +138,38 @@ def _write_json(path, obj):
     os.replace(tmp, path)
 
 
+# (key, lowest allowed, whether the lowest itself is allowed, integer) of the numeric settings
+_LIMITS = [("epochs", 1, True, True), ("batch_size", 1, True, True), ("lr", 0, True, False),
+           ("momentum", 0, True, False), ("weight_decay", 0, True, False),
+           ("step_size", 1, True, True), ("gamma", 0, False, False),
+           ("early_stopping", 0, True, True), ("val_split", 0, True, False),
+           ("limit", 1, True, True), ("grad_clip", 0, False, False)]
+
+
+def _check_numbers(cfg):
+    """Refuse numeric settings that cannot train (a negative --grad-clip turns descent into
+    ascent, an infinite --lr gives NaN weights), naming the option and the value."""
+    for key, low, inclusive, integer in _LIMITS:
+        v = cfg.get(key)
+        if v is None:
+            continue
+        flag = "--" + key.replace("_", "-")
+        if integer and (isinstance(v, bool) or not isinstance(v, (int, np.integer))):
+            raise ValueError(f"{flag} must be an integer, got {v!r}")
+        if not integer and (isinstance(v, bool) or not isinstance(v, (int, float, np.number))):
+            raise ValueError(f"{flag} must be a number, got {v!r}")
+        ok = math.isfinite(v) and (v >= low if inclusive else v > low)
+        if key == "val_split":
+            ok = ok and v < 1
+        if not ok:
+            rule = f"{'>=' if inclusive else '>'} {low}" + (" and < 1" if key == "val_split" else "")
+            kind = "an integer" if integer else "a finite number"
+            raise ValueError(f"{flag} must be {kind} {rule}, got {v}")
+    size = cfg.get("image_size")
+    if size is not None and (len(size) != 2 or any(int(s) < 1 for s in size)):
+        raise ValueError(f"--image-size must be two sizes >= 1 (H W), got {list(size)}")
+
+
 def train_run(config, out, resume=None, progress=True):
     """Train as ``config`` says (keys of ``DEFAULTS``) into folder ``out``.
 
@@ -149,9 +182,7 @@ def train_run(config, out, resume=None, progress=True):
     for key in ("model", "data"):
         if not cfg[key]:
             raise ValueError(f"train_run: config needs '{key}'")
-    if cfg["epochs"] < 1 or cfg["batch_size"] < 1:
-        raise ValueError(f"--epochs and --batch-size must be at least 1, got {cfg['epochs']} and "
-                         f"{cfg['batch_size']}")
+    _check_numbers(cfg)
     if cfg["optimizer"] not in OPTIMIZERS:
         raise ValueError(f"unknown optimizer '{cfg['optimizer']}'; choose from: "
                          f"{', '.join(OPTIMIZERS)}")
@@ -201,7 +232,11 @@ def train_run(config, out, resume=None, progress=True):
     _write_json(os.path.join(out, "config.json"), {**cfg, "galton_version": __version__})
 
     start = time.perf_counter()
-    history = trainer.fit(train_loader, val_loader, epochs=cfg["epochs"])
+    try:
+        history = trainer.fit(train_loader, val_loader, epochs=cfg["epochs"])
+    except TrainingDiverged as exc:
+        raise TrainingDiverged(f"{exc}; {_last_good(out, trainer.epoch)}", exc.epoch, exc.step,
+                               exc.value) from None
     result = {"trainer": trainer, "model": model, "data": data, "history": history,
               "metrics": None, "interrupted": trainer.interrupted,
               "checkpoint": trainer.interrupt_path, "folder": out, "tensorboard": tb_dir}
@@ -217,6 +252,15 @@ def train_run(config, out, resume=None, progress=True):
     result["metrics"] = scores
     result["report"] = text_report(scores, data.classes)
     return result
+
+
+def _last_good(out, finished):
+    """Where a diverged run's last good weights are: last.safetensors, written at the end of
+    its last finished epoch (the failed epoch never reached that point)."""
+    path = os.path.join(out, "last.safetensors")
+    if not finished or not os.path.isfile(path):
+        return "no epoch finished, so no checkpoint was written"
+    return f"the last good checkpoint is {path} (epoch {finished})"
 
 
 def evaluate_run(folder, data_root=None, out=None):

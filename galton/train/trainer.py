@@ -3,6 +3,7 @@
 >>> trainer = Trainer(model, nn.CrossEntropyLoss(), optim.SGD(model.parameters(), lr=0.01))
 >>> history = trainer.fit(train_loader, val_loader, epochs=2)
 """
+import math
 import os
 import time
 
@@ -13,6 +14,17 @@ from ..tensor import Tensor
 from .callbacks import Callback
 from .checkpoint import load_training_state, save_training_state
 from .progress import Progress, log
+
+
+class TrainingDiverged(RuntimeError):
+    """The loss (or the weights) stopped being finite: training stops at once, before the bad
+    step's update, and nothing is saved over the last good checkpoint.
+
+    ``epoch`` and ``step`` count from 1; ``value`` is the loss (nan or inf)."""
+
+    def __init__(self, message, epoch, step, value):
+        super().__init__(message)
+        self.epoch, self.step, self.value = epoch, step, value
 
 
 def _task(outputs, targets):
@@ -34,7 +46,9 @@ class Trainer:
     schedules count steps); grad_clip: max gradient norm, or None; logits: for binary tasks,
     whether the model outputs logits (threshold 0) or probabilities (threshold 0.5) — inferred
     from the loss if None; checkpoint_dir: where Ctrl-C saves ``interrupted.safetensors``;
-    metadata: JSON-able facts saved in every training checkpoint.
+    metadata: JSON-able facts saved in every training checkpoint; stop_on_nonfinite: a loss
+    that becomes NaN or infinite (or weights that do, by the end of an epoch) raises
+    ``TrainingDiverged`` naming the epoch and step, before the epoch's checkpoints are written.
 
     Ctrl-C (KeyboardInterrupt) during ``fit`` ends training cleanly: the state is saved (with
     ``checkpoint_dir``), ``trainer.interrupted`` becomes True and fit returns the history.
@@ -42,7 +56,7 @@ class Trainer:
 
     def __init__(self, model, loss_fn, optimizer, *, scheduler=None, device="cpu",
                  grad_clip=None, callbacks=(), progress=True, logits=None, metadata=None,
-                 scheduler_step=None, checkpoint_dir=None):
+                 scheduler_step=None, checkpoint_dir=None, stop_on_nonfinite=True):
         self.model, self.loss_fn, self.optimizer = model, loss_fn, optimizer
         self.scheduler, self.device, self.grad_clip = scheduler, device, grad_clip
         if scheduler_step is None:
@@ -66,6 +80,7 @@ class Trainer:
         self.stop_training = False
         self.interrupted = False
         self.metadata = dict(metadata or {})
+        self.stop_on_nonfinite = stop_on_nonfinite
 
     # --- one pass ------------------------------------------------------------------------------
     def _to_device(self, batch):
@@ -95,6 +110,9 @@ class Trainer:
                 self.optimizer.zero_grad()
                 out = self.model(x)
                 loss = self.loss_fn(out, y)
+                value = loss.item()
+                if self.stop_on_nonfinite and not math.isfinite(value):
+                    self._diverged(f"the loss became {value}", i + 1, len(loader), value)
                 loss.backward()
                 if self.grad_clip:
                     from ..nn.utils import clip_grad_norm_
@@ -103,7 +121,6 @@ class Trainer:
                 if step_scheduler:
                     self.scheduler.step()
                 n = len(y)
-                value = loss.item()
                 total_loss += value * n
                 seen += n
                 if task is None:
@@ -116,6 +133,22 @@ class Trainer:
         if task in ("multiclass", "binary"):
             logs["accuracy"] = correct / max(seen, 1)
         return logs
+
+    def _diverged(self, what, step, steps, value):
+        raise TrainingDiverged(
+            f"{what} in epoch {self.epoch + 1}, step {step} of {steps}: training stopped "
+            "(lower the learning rate, or clip the gradients)", self.epoch + 1, step, value)
+
+    def _check_finite(self, logs, steps):
+        """At an epoch's end, before its checkpoints: the weights and losses must be finite."""
+        bad = [name for name, p in self.model.named_parameters()
+               if not np.isfinite(p._data).all()]
+        if bad:
+            self._diverged(f"the weights became NaN or infinite ({', '.join(bad[:3])}"
+                           f"{', ...' if len(bad) > 3 else ''})", steps, steps, float("nan"))
+        for key, what in (("loss", "the training loss"), ("val_loss", "the validation loss")):
+            if key in logs and not math.isfinite(logs[key]):
+                self._diverged(f"{what} became {logs[key]}", steps, steps, logs[key])
 
     def evaluate(self, loader):
         """Average loss (and accuracy) over a loader, in eval mode without gradients."""
@@ -161,6 +194,8 @@ class Trainer:
                 logs = self.train_epoch(train_loader)
                 if val_loader is not None:
                     logs.update({f"val_{k}": v for k, v in self.evaluate(val_loader).items()})
+                if self.stop_on_nonfinite:
+                    self._check_finite(logs, len(train_loader))
                 self.epoch += 1
                 logs = {"epoch": self.epoch, **logs,
                         "lr": self.optimizer.param_groups[0]["lr"],
