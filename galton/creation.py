@@ -4,6 +4,7 @@ import builtins
 import numpy as np
 
 from . import backend, dtypes
+from ._quiet import quiet_module
 from .random import rng
 from .tensor import Tensor
 
@@ -320,3 +321,8 @@ CharTensor, ByteTensor, BoolTensor = _TYPED["CharTensor"], _TYPED["ByteTensor"],
 if "BFloat16Tensor" in _TYPED:
     BFloat16Tensor = _TYPED["BFloat16Tensor"]
     __all__.append("BFloat16Tensor")
+
+
+# a float64 list cast to float32 may underflow or overflow, an infinite mean gives NaN samples:
+# silently, as in PyTorch (galton/_quiet.py)
+quiet_module(__import__("sys").modules[__name__])

@@ -8,6 +8,8 @@ for the ``.grad`` of leaves.
 """
 import weakref
 
+from .. import _quiet
+
 _grad_enabled = True
 
 
@@ -122,6 +124,14 @@ def run_backward(root_tensor, grad, retain_graph=False, capture=None, accumulate
     capture: optional dict whose keys are Nodes or leaf tensors (by id); the gradient that
     reaches each is stored as its value. With accumulate=False leaves' ``.grad`` is untouched.
     """
+    token = _quiet.enter()  # every backward closure silent on inf/NaN, as PyTorch
+    try:
+        _propagate(root_tensor, grad, retain_graph, capture, accumulate)
+    finally:
+        _quiet.leave(token)
+
+
+def _propagate(root_tensor, grad, retain_graph, capture, accumulate):
     root = root_tensor.grad_fn
     if root is None:  # a leaf: its gradient is the seed itself
         _deliver_leaf(root_tensor, grad, capture, accumulate, set())

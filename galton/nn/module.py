@@ -3,7 +3,7 @@ from collections import OrderedDict, namedtuple
 
 import numpy as np
 
-from .. import backend, dtypes
+from .. import _quiet, backend, dtypes
 from ..tensor import Tensor, make_result
 from .parameter import Parameter, _BufferMark
 
@@ -50,10 +50,17 @@ class Module:
                                   '"forward" function')
 
     def __call__(self, *args, **kwargs):
-        d = self.__dict__
-        if not (d.get("_forward_hooks") or d.get("_forward_pre_hooks") or d.get("_backward_hooks")):
-            return self.forward(*args, **kwargs)
-        return self._call_with_hooks(args, kwargs)
+        # NumPy's floating-point warnings off for the whole forward (PyTorch is silent), set
+        # here rather than by a wrapper so that warnings' stacklevels still reach the caller
+        token = _quiet.enter()
+        try:
+            d = self.__dict__
+            if not (d.get("_forward_hooks") or d.get("_forward_pre_hooks")
+                    or d.get("_backward_hooks")):
+                return self.forward(*args, **kwargs)
+            return self._call_with_hooks(args, kwargs)
+        finally:
+            _quiet.leave(token)
 
     def _call_with_hooks(self, args, kwargs):
         for hook in list(self._forward_pre_hooks.values()):

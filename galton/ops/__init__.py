@@ -5,6 +5,8 @@ Each module lists in ``TENSOR_METHODS`` the functions that are also Tensor metho
 """
 import importlib
 
+from .._quiet import NUMERIC_OPS, quiet_module
+
 MODULES = ["arithmetic", "pointwise", "reduction", "linalg", "shape", "indexing", "inplace",
            "conversion", "index_ops", "joining", "activation", "conv", "pooling", "normalization"]
 
@@ -12,6 +14,8 @@ _loaded = []
 for _name in MODULES:
     try:
         _loaded.append(importlib.import_module(f"{__name__}.{_name}"))
+        if _name in NUMERIC_OPS:  # silent on inf/NaN as PyTorch (galton/_quiet.py)
+            quiet_module(_loaded[-1])
     except ModuleNotFoundError as _exc:  # a family not written yet
         if _exc.name != f"{__name__}.{_name}":
             raise

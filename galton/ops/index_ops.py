@@ -141,7 +141,8 @@ def scatter(input, dim, index, src=None, *, value=None, reduce=None):
     if reduce is not None and isinstance(src, Tensor):
         warnings.warn("The reduce argument of torch.scatter with Tensor src is deprecated and "
                       "will be removed in a future PyTorch release. Use torch.scatter_reduce "
-                      "instead for more reduction options.", UserWarning, stacklevel=2)
+                      "instead for more reduction options.", UserWarning,
+                      stacklevel=3)  # 3: past the quiet wrapper (galton/_quiet.py)
     a = input._data
     idx = _index_array(index, "scatter")
     dim = _dim(dim, a.ndim)

@@ -402,3 +402,8 @@ def cosine_embedding_loss(input1, input2, target, margin=0.0, reduction="mean"):
         gb = dcos * (a / d - c * b / nb_) if input2._rg else None
         return ga, gb, None
     return make_result(out, (input1, input2, None), backward, "CosineEmbeddingLossBackward")
+
+
+from .._quiet import quiet_module as _quiet_module  # noqa: E402
+
+_quiet_module(__import__("sys").modules[__name__])  # silent on inf/NaN as PyTorch (galton/_quiet.py)

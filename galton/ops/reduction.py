@@ -101,9 +101,11 @@ def mean(x, dim=None, keepdim=False, *, dtype=None, axis=None):
             "mean(): could not infer output dtype. Input dtype must be either a floating point "
             f"or complex dtype. Got: {_TORCH_NAMES.get(a.dtype.name, a.dtype.name)}")
     axes = _axes(dim, a.ndim)
-    out = np.asarray(a.mean(axis=axes, keepdims=keepdim))
     shape = a.shape
     n = _count(shape, axes)
+    # over nothing: 0 / 0 = nan, silently as PyTorch (NumPy's mean warns "Mean of empty slice")
+    out = np.asarray(a.mean(axis=axes, keepdims=keepdim) if n else
+                     a.sum(axis=axes, keepdims=keepdim) / a.dtype.type(0))
 
     def backward(g):
         g = np.broadcast_to(_expand(g, axes, keepdim) / n if n else g, shape)
@@ -287,8 +289,8 @@ def _var(x, dim, correction, keepdim):
     if dof == 0:
         warnings.warn("var(): degrees of freedom is <= 0. Correction should be strictly less "
                       "than the reduction factor (input numel divided by output numel).",
-                      UserWarning, stacklevel=3)
-    centred = a - a.mean(axis=axes, keepdims=True)
+                      UserWarning, stacklevel=4)  # 4: past the quiet wrapper (_quiet.py)
+    centred = a - (a.mean(axis=axes, keepdims=True) if n else a.sum(axis=axes, keepdims=True))
     with np.errstate(divide="ignore", invalid="ignore"):
         out = np.asarray((centred * centred).sum(axis=axes, keepdims=keepdim) / a.dtype.type(dof))
     return out, axes, centred, dof

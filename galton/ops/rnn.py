@@ -136,3 +136,8 @@ def rnn_sequence(x, h0, w_ih, w_hh, b_ih=None, b_hh=None, nonlinearity="tanh", r
 
 
 TENSOR_METHODS = []  # reached through galton.nn (RNN, LSTM, GRU), not as Tensor methods
+
+
+from .._quiet import quiet_module as _quiet_module  # noqa: E402
+
+_quiet_module(__import__("sys").modules[__name__])  # silent on inf/NaN as PyTorch (galton/_quiet.py)

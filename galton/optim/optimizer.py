@@ -14,6 +14,7 @@ from collections import defaultdict
 import numpy as np
 
 from .. import dtypes
+from .._quiet import quiet_function
 from ..autograd import enable_grad
 from ..tensor import Tensor
 
@@ -123,6 +124,12 @@ class Optimizer:
     >>> opt.param_groups[1]["lr"]
     0.1
     """
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        # each optimizer's update runs with NumPy's floating-point warnings off, as in PyTorch
+        if "step" in cls.__dict__:
+            cls.step = quiet_function(cls.__dict__["step"])
 
     def __init__(self, params, defaults):
         self.defaults = defaults

@@ -10,6 +10,7 @@ import warnings
 import numpy as np
 
 from ... import backend
+from ..._quiet import quiet
 from ...autograd import graph
 from ...ops.inplace import _check_leaf, _take
 from ...random import rng
@@ -38,6 +39,7 @@ def _keep_mask(like, shape, p):
     return mask
 
 
+@quiet  # inf * 0 in a dropped element is NaN, silently as in PyTorch
 def _apply(input, mult, add, inplace):
     """input * mult (+ add), as one op whose gradient is g * mult; in place if asked."""
     x = input._data
