@@ -3,6 +3,7 @@
 ``import galton as torch`` and the programs of a PyTorch course run unchanged.
 """
 import importlib as _importlib
+import sys as _sys
 import types as _types
 
 from . import _malloc
@@ -75,9 +76,12 @@ def __getattr__(name):
             return _importlib.import_module(f"{__name__}.{name}")
         except ModuleNotFoundError as exc:
             if exc.name == f"{__name__}.{name}":
-                raise AttributeError(f"module 'galton' has no attribute '{name}'") from None
+                raise AttributeError(f"module 'galton' has no attribute '{name}'", name=name,
+                                     obj=_sys.modules[__name__]) from None
             raise
     if name in ("save", "load"):
         from . import serialization
         return getattr(serialization, name)
-    raise AttributeError(f"module 'galton' has no attribute '{name}'")
+    # name= and obj= as Python's own lookups set them (galton run reads them)
+    raise AttributeError(f"module 'galton' has no attribute '{name}'", name=name,
+                         obj=_sys.modules[__name__])

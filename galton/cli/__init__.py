@@ -1,4 +1,4 @@
-"""The ``galton`` command line: train, evaluate, predict, summary, data, info.
+"""The ``galton`` command line: train, evaluate, predict, summary, data, info, run.
 
 Each command is a thin shell over public functions (``galton.train.train_run``,
 ``evaluate_run``, ``load_model``, ``galton.vision.preprocess``...). Bad input gets one line on
@@ -12,12 +12,14 @@ import argparse
 import os
 import sys
 
-from . import convert, data, evaluate, info, optim_playground, predict, serve, summary, train
+from . import (convert, data, evaluate, info, optim_playground, predict, run, serve, summary,
+               train)
 from ._common import EXIT_INTERRUPTED, USER_ERRORS, debug, fail, one_line
 
 __all__ = ["main", "build_parser"]
 
-COMMANDS = (train, evaluate, predict, serve, summary, data, info, convert, optim_playground)
+COMMANDS = (train, evaluate, predict, serve, summary, data, info, convert, optim_playground,
+            run)
 
 EXAMPLES = """examples:
   galton train --model mnist_cnn --data mnist-sample --epochs 2 --optimizer sgd --lr 0.01 \\
@@ -30,6 +32,7 @@ EXAMPLES = """examples:
   galton convert model.pth model.safetensors   # PyTorch weights in, never unpickled
   galton optim-playground --function rosenbrock --out paths.png
   galton info runs/mnist_cnn/model.safetensors
+  galton run --data mnist=mnist-sample main.py --epochs 1   # a PyTorch program, unchanged
 
 Run 'galton COMMAND --help' for the options of a command."""
 

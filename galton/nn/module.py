@@ -190,7 +190,8 @@ class Module:
             t = d.get(table)
             if t is not None and name in t:
                 return t[name]
-        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
+        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'",
+                             name=name, obj=self)
 
     def __delattr__(self, name):
         d = self.__dict__

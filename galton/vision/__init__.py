@@ -5,9 +5,9 @@
 """
 import importlib as _importlib
 
-from . import datasets, io, transforms
+from . import datasets, io, transforms, utils
 
-__all__ = ["datasets", "transforms", "io"]
+__all__ = ["datasets", "transforms", "io", "utils"]
 
 try:
     # import_module raises ModuleNotFoundError naming the module (``from . import`` would not)
