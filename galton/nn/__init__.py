@@ -23,3 +23,4 @@ for _name in _FAMILIES:
         globals()[_n] = getattr(_mod, _n)
 
 from . import functional, init, utils  # noqa: E402,F401
+from . import modules  # noqa: E402,F401  (torch.nn.modules.rnn.LSTM and the like)

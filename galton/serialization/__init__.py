@@ -18,7 +18,13 @@ file and the entry in its errors, and galton needs no extra dependency. The test
 the package reads our files and that we read its files. ``_structure.py`` holds the JSON
 description of the object.
 
-Notes: tensors are stored by value, so tensors that share memory (views, or the same tensor
+A whole ``nn.Module`` (``torch.save(model, f)``) is saved as its class's name and its
+attributes; ``load`` rebuilds it with the class's ``__new__`` and those attributes, and only
+for classes galton has or the program allowed (``torch.serialization.add_safe_globals`` /
+``safe_globals``, as PyTorch's default ``weights_only`` loading asks): no code from the file
+runs. Parameters two layers share (tied weights) come back shared.
+
+Notes: outside a module, tensors are stored by value, so tensors that share memory (views, or the same tensor
 twice) come back as independent copies; a ``namedtuple`` comes back as a plain tuple and an
 ``OrderedDict`` as a dict with the same key order; a safetensors file from elsewhere (no galton
 structure) loads as a flat dict of tensors in the file's order.
@@ -28,14 +34,17 @@ import os
 
 from . import _format, torch_pickle
 from ._format import CheckpointError
+from ._globals import add_safe_globals, clear_safe_globals, get_safe_globals, safe_globals
 from ._structure import decode, encode, tensor
 
-__all__ = ["save", "load", "CheckpointError"]
+__all__ = ["save", "load", "CheckpointError", "add_safe_globals", "clear_safe_globals",
+           "get_safe_globals", "safe_globals"]
 
 
 # --- save ----------------------------------------------------------------------------------
 def save(obj, f, pickle_module=None, pickle_protocol=None, _use_new_zipfile_serialization=True):
-    """Write ``obj`` (a tensor, or dicts/lists/tuples of tensors and plain values) to ``f``.
+    """Write ``obj`` (a tensor, dicts/lists/tuples of tensors and plain values, or a whole
+    ``nn.Module``) to ``f``.
 
     ``f`` is a path (the write is atomic: a temporary file in the same directory, fsync, then
     ``os.replace``; a failure leaves no file and no temporary behind, and an older file at the

@@ -5,16 +5,21 @@ Containers are tagged objects ({"dict": [[key, value], ...]}, {"list": [...]}, {
 are themselves.
 """
 import math
+from collections import OrderedDict
 
 import numpy as np
 
 from .. import backend, dtypes
 from ..tensor import Tensor
 from ._format import TO_ST, CheckpointError
+from ._globals import global_name, resolve
 
 
-def encode(obj, where, names, entries, used, active):
-    """The JSON description of obj; its tensors are appended to ``entries``."""
+def encode(obj, where, names, entries, used, active, shared=None):
+    """The JSON description of obj; its tensors are appended to ``entries``.
+
+    ``shared`` (inside a whole module): tensors already written, by id, so a parameter that
+    two layers share (tied weights) is written once and comes back shared."""
     if obj is None or isinstance(obj, (bool, str)):
         return obj
     if isinstance(obj, (int, np.integer)):
@@ -25,6 +30,8 @@ def encode(obj, where, names, entries, used, active):
     if isinstance(obj, np.bool_):
         return bool(obj)
     if isinstance(obj, Tensor):
+        if shared is not None and id(obj) in shared:
+            return dict(shared[id(obj)])
         desc = {"tensor": _add(entries, used, names, _host(obj._data, where))}
         if obj._rg:
             desc["requires_grad"] = True
@@ -32,6 +39,8 @@ def encode(obj, where, names, entries, used, active):
             desc["parameter"] = True
         if obj.device.type != "cpu":
             desc["device"] = str(obj.device)
+        if shared is not None:
+            shared[id(obj)] = desc
         return desc
     if isinstance(obj, np.ndarray):
         return {"ndarray": _add(entries, used, names, _host(obj, where))}
@@ -66,13 +75,26 @@ def encode(obj, where, names, entries, used, active):
                                         f"int, float, bool or None")
                     items.append([encode(k, where, [], [], used, active),
                                   encode(v, f"{where}[{k!r}]", names + [str(k)], entries, used,
-                                          active)])
+                                          active, shared)])
                 return {"dict": items}
             kind = "tuple" if isinstance(obj, tuple) else "list"
-            return {kind: [encode(v, f"{where}[{i}]", names + [str(i)], entries, used, active)
-                           for i, v in enumerate(obj)]}
+            return {kind: [encode(v, f"{where}[{i}]", names + [str(i)], entries, used, active,
+                                  shared) for i, v in enumerate(obj)]}
         finally:
             active.discard(id(obj))
+    if isinstance(obj, (set, frozenset)):
+        return {"set": [encode(v, where, names, entries, used, active, shared)
+                        for v in sorted(obj, key=repr)]}
+    if _is_module(obj):
+        return _encode_module(obj, where, names, entries, used, active,
+                              {} if shared is None else shared)
+    if isinstance(obj, type) or callable(obj) and hasattr(obj, "__qualname__"):
+        name = global_name(obj)
+        if name is None:
+            raise TypeError(f"galton.save: {where} is {obj!r}, which has no importable name (a "
+                            f"lambda or a local function); a checkpoint can only name functions "
+                            f"and classes defined at the top of a module")
+        return {"global": name}
     if callable(getattr(obj, "state_dict", None)):
         raise TypeError(f"galton.save: {where} is a {type(obj).__name__}; saving a whole object "
                         f"needs pickle, which galton never uses. Save its state dict instead: "
@@ -81,6 +103,55 @@ def encode(obj, where, names, entries, used, active):
     raise TypeError(f"galton.save: cannot save {where} of type {type(obj).__name__}; checkpoints "
                     f"hold tensors, NumPy arrays, dicts, lists, tuples, str, int, float, bool and "
                     f"None")
+
+
+def _is_module(obj):
+    from ..nn.module import Module  # galton.nn is above serialization; imported when used
+    return isinstance(obj, Module)
+
+
+# a module's tables whose entries are named like its state dict keys (encoder.weight)
+_TABLES = ("_parameters", "_buffers", "_modules")
+_HOOKS = ("_forward_hooks", "_forward_pre_hooks", "_backward_hooks")
+
+
+def _encode_module(module, where, names, entries, used, active, shared):
+    """A whole module: its class's name and its attributes. Loading rebuilds it with the
+    class's ``__new__`` and these attributes, never by running code from the file."""
+    name = global_name(type(module))
+    if name is None:
+        raise TypeError(f"galton.save: {where} is a {type(module).__qualname__}, a class "
+                        f"defined inside a function; a checkpoint can only name classes "
+                        f"defined at the top of a module")
+    for hooks in _HOOKS:
+        if module.__dict__.get(hooks):
+            raise TypeError(f"galton.save: {where} ({type(module).__name__}) has {hooks[1:]}; "
+                            f"hooks are code and are not saved: remove them first, or save "
+                            f"the state dict")
+    if id(module) in active:
+        raise ValueError(f"galton.save: {where} contains itself; cannot save a cycle")
+    active.add(id(module))
+    try:
+        state = [[k, encode(v, f"{where}.{k}", names if k in _TABLES else names + [k], entries,
+                            used, active, shared)] for k, v in vars(module).items()]
+    finally:
+        active.discard(id(module))
+    return {"module": name, "state": state}
+
+
+def _decode_module(d, name, rec):
+    from ..nn.module import Module
+    cls = resolve(d["module"], name)
+    if not (isinstance(cls, type) and issubclass(cls, Module)):
+        raise CheckpointError(f"galton.load: {name} names {d['module']} as a module's class, "
+                              f"but it is not an nn.Module subclass")
+    module = cls.__new__(cls)
+    for key, value in d["state"]:
+        value = rec(value)
+        if key in _TABLES + _HOOKS and isinstance(value, dict):
+            value = OrderedDict(value)
+        module.__dict__[key] = value
+    return module
 
 
 def _is_torch_tensor(obj):
@@ -109,8 +180,10 @@ def _add(entries, used, names, dtype_and_array):
     return name
 
 
-def decode(d, name, arrays, map_location):
-    """The object that ``encode`` described, with its tensors from ``arrays``."""
+def decode(d, name, arrays, map_location, memo=None):
+    """The object that ``encode`` described, with its tensors from ``arrays`` (one object
+    per entry: an entry written once for a shared tensor comes back shared)."""
+    memo = {} if memo is None else memo
     if d is None or isinstance(d, (bool, int, float, str)):
         return d
     if isinstance(d, list):  # only inside the tagged containers below
@@ -118,7 +191,7 @@ def decode(d, name, arrays, map_location):
                               f"(a bare list)")
     if not isinstance(d, dict) or len(d) == 0:
         raise CheckpointError(f"galton.load: {name} has a corrupt galton structure ({d!r})")
-    rec = (lambda x: decode(x, name, arrays, map_location))
+    rec = (lambda x: decode(x, name, arrays, map_location, memo))
     try:
         if "dict" in d:
             return {rec(k): rec(v) for k, v in d["dict"]}
@@ -127,7 +200,16 @@ def decode(d, name, arrays, map_location):
         if "tuple" in d:
             return tuple(rec(v) for v in d["tuple"])
         if "tensor" in d:
-            return tensor(name, d["tensor"], arrays[d["tensor"]], d, map_location)
+            if d["tensor"] not in memo:
+                memo[d["tensor"]] = tensor(name, d["tensor"], arrays[d["tensor"]], d,
+                                           map_location)
+            return memo[d["tensor"]]
+        if "set" in d:
+            return set(rec(v) for v in d["set"])
+        if "module" in d:
+            return _decode_module(d, name, rec)
+        if "global" in d:
+            return resolve(d["global"], name)
         if "ndarray" in d:
             return arrays[d["ndarray"]]
         if "float" in d:
