@@ -23,6 +23,10 @@ def add_parser(sub):
     p.add_argument("images", metavar="IMAGE", nargs="+", help="image files")
     p.add_argument("--top", type=int, default=1, metavar="K", help="show the K likeliest labels")
     p.add_argument("--json", action="store_true", help="print JSON instead of text")
+    p.add_argument("--model", default=None, metavar="SPEC",
+                   help="the architecture, when the run's model is a class of your own "
+                        "(path/to/file.py:ClassName): galton never imports a file because a "
+                        "run folder names it")
     p.set_defaults(handler=run)
 
 
@@ -33,7 +37,7 @@ def run(args):
         raise FileNotFoundError(f"run folder {args.run} not found (train one with galton train)")
     if args.top < 1:
         raise ValueError(f"--top must be at least 1, got {args.top}")
-    model, meta = load_model(args.run)
+    model, meta = load_model(args.run, model=args.model)
     shape = meta.get("input_shape") or []
     if len(shape) != 3:
         raise ValueError(f"this model was trained on {meta.get('dataset')}, whose inputs are "

@@ -79,6 +79,7 @@ def _default_out(model):
 
 
 def run(args):
+    from ..train.models import is_file_spec
     from ..train.run import read_checkpoint_config, train_run
     given = {k: getattr(args, k) for k in KEYS if getattr(args, k) is not None}
     resume = None
@@ -88,6 +89,11 @@ def run(args):
             if key in given and str(given[key]).lower() != str(config[key]).lower():
                 raise ValueError(f"--{key} {given[key]} differs from the checkpoint's "
                                  f"'{config[key]}'; a resumed run keeps its model and data")
+        if is_file_spec(str(config["model"])) and "model" not in given:
+            raise ValueError(f"the checkpoint {resume} trained model {config['model']!r}, a "
+                             f"class of a Python file; galton never imports a file because a "
+                             f"checkpoint names it. If you trust that file, name it yourself: "
+                             f"--model {config['model']}")
         config.update(given)
         folder = args.out or os.path.dirname(os.path.abspath(resume))
     else:
@@ -104,8 +110,10 @@ def run(args):
     if result["interrupted"]:
         where = result["checkpoint"]
         out(f"Training interrupted in epoch {trainer.epoch + 1}; state saved to {where}.")
+        spec = trainer.metadata["config"]["model"]
+        again = f" --model {spec}" if is_file_spec(str(spec)) else ""  # never taken from a file
         out(f"Continue with: galton train --resume {where} --epochs "
-            f"{trainer.metadata['config']['epochs']}")
+            f"{trainer.metadata['config']['epochs']}{again}")
         return EXIT_INTERRUPTED
     m = result["metrics"]
     last = result["history"][-1] if result["history"] else {}

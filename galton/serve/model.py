@@ -123,7 +123,7 @@ class Predictor:
         from ..serialization import CheckpointError
         from ..train.models import load_model
         try:
-            model, meta = load_model(checkpoint)
+            model, meta = load_model(checkpoint, model=model_name)
         except CheckpointError as exc:
             raise ModelLoadError(str(exc)) from None
         except ValueError as exc:

@@ -5,6 +5,12 @@ A model spec is a zoo name (``"mnist_cnn"``, see ``galton.vision.models.list_mod
 ``"path/to/file.py:ClassName"`` (a class derived from ``galton.nn.Module`` in a file of the
 user's own; the file is imported, so it runs as any Python file would).
 
+A file is imported only because the user named it (``build_model(spec)``, ``--model`` on the
+command line), never because a model file or checkpoint says so: ``load_model`` rebuilds a zoo
+model from the metadata's spec, and a spec naming a ``.py`` file is refused unless the caller
+passes that architecture itself (``load_model(path, model="net.py:Net")``). See
+docs/security.md.
+
 >>> model, kwargs = build_model("mnist_cnn", num_classes=10, input_shape=(1, 28, 28))
 >>> save_model("runs/a/model.safetensors", model, {"spec": "mnist_cnn", "kwargs": kwargs, ...})
 >>> model, meta = load_model("runs/a/model.safetensors")
@@ -19,6 +25,7 @@ import sys
 import numpy as np
 
 __all__ = ["MODEL_FORMAT", "is_file_spec", "build_model", "save_model", "load_model",
+           "spec_from_metadata",
            "read_model_metadata", "probabilities", "classify"]
 
 MODEL_FORMAT = "galton-model/1"
@@ -156,6 +163,8 @@ def _read(path):
     if not isinstance(obj, dict) or obj.get("format") != MODEL_FORMAT:
         raise ValueError(f"{path} is not a galton model file (written by galton train as "
                          "model.safetensors)")
+    if not isinstance(obj.get("metadata"), dict) or not isinstance(obj.get("state_dict"), dict):
+        raise ValueError(f"{path} is a galton model file without its metadata or weights")
     return path, dict(obj["metadata"]), obj["state_dict"]
 
 
@@ -164,14 +173,43 @@ def read_model_metadata(path):
     return _read(path)[1]
 
 
-def load_model(path):
+def spec_from_metadata(meta, path, model=None):
+    """The spec to rebuild a saved model with: ``model`` when the user named one, else the
+    metadata's spec if it is a zoo name. A metadata spec naming a file is refused: a file
+    never makes galton import code."""
+    if model is not None:
+        return model if is_file_spec(model) else model.lower()
+    spec = meta.get("spec")
+    if not isinstance(spec, str) or not spec:
+        raise ValueError(f"{path} does not name its model architecture (no 'spec' in its "
+                         f"metadata); pass it with --model NAME")
+    if is_file_spec(spec) or ":" in spec:
+        raise ValueError(f"{path} says its model is class {spec!r} of a Python file; galton "
+                         f"never imports a file because a checkpoint names it. If you trust that "
+                         f"file, name it yourself: --model {spec}")
+    return spec
+
+
+def load_model(path, model=None):
     """Rebuild the model saved at ``path`` (a model file, a run folder or a training
-    checkpoint) with its weights, in eval mode; returns ``(model, metadata)``."""
+    checkpoint) with its weights, in eval mode; returns ``(model, metadata)``.
+
+    ``model``: the architecture as the user names it (a zoo name or ``file.py:ClassName``),
+    needed when the metadata's spec names a Python file (never imported on a file's word).
+    """
     path, meta, state = _read(path)
-    model, _ = build_model(meta["spec"], kwargs=meta.get("kwargs") or {})
-    model.load_state_dict(state)
-    model.eval()
-    return model, meta
+    spec = spec_from_metadata(meta, path, model)
+    kwargs = meta.get("kwargs") or {}
+    if not isinstance(kwargs, dict):
+        raise ValueError(f"{path} has malformed model arguments (kwargs of type "
+                         f"{type(kwargs).__name__})")
+    net, _ = build_model(spec, kwargs=kwargs)
+    try:
+        net.load_state_dict(state)
+    except (RuntimeError, KeyError, ValueError) as exc:
+        raise ValueError(f"the weights in {path} do not fit model {spec}: {exc}") from None
+    net.eval()
+    return net, meta
 
 
 def probabilities(model, x, binary=False):

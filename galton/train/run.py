@@ -263,13 +263,16 @@ def _last_good(out, finished):
     return f"the last good checkpoint is {path} (epoch {finished})"
 
 
-def evaluate_run(folder, data_root=None, out=None):
+def evaluate_run(folder, data_root=None, out=None, model=None):
     """Evaluate a run's model.safetensors on its dataset's test split; writes metrics.json and
-    the pictures into ``out`` (default: the run folder). Returns (metrics, text report)."""
+    the pictures into ``out`` (default: the run folder). Returns (metrics, text report).
+
+    ``model``: the architecture as the user names it, needed for a class of the user's own
+    (``file.py:ClassName``), which a run folder can never make galton import."""
     folder = os.fspath(folder)
     model_path = folder if os.path.isfile(folder) else os.path.join(folder, "model.safetensors")
     run_dir = os.path.dirname(os.path.abspath(model_path))
-    model, meta = load_model(model_path)
+    model, meta = load_model(model_path, model=model)
     cfg = {}
     cfg_path = os.path.join(run_dir, "config.json")
     if os.path.isfile(cfg_path):

@@ -125,7 +125,8 @@ def test_train_writes_a_complete_run_folder(run):
 
 def test_model_file_holds_weights_and_metadata(run):
     from galton.train import load_model
-    model, meta = load_model(run)
+    from galton.train.models import read_model_metadata
+    model, meta = load_model(run, model=read_model_metadata(run)["spec"])
     assert meta["classes"][7] == "7 - seven" and meta["input_shape"] == [1, 28, 28]
     assert meta["mean"] == [0.5] and meta["std"] == [0.5] and meta["preprocess"] == "digits"
     assert meta["galton_version"] == galton.__version__ and meta["spec"].endswith(":Tiny")
@@ -134,17 +135,17 @@ def test_model_file_holds_weights_and_metadata(run):
     assert not model.training
 
 
-def test_evaluate_prints_the_report_and_writes_metrics(run):
+def test_evaluate_prints_the_report_and_writes_metrics(run, models):
     (run / "metrics.json").unlink()
-    p = galton_cli("evaluate", run)
+    p = galton_cli("evaluate", run, "--model", f"{models}:Tiny")
     assert p.returncode == 0, p.stderr
     assert "precision" in p.stdout and "confusion matrix" in p.stdout and "9 - nine" in p.stdout
     assert json.loads((run / "metrics.json").read_text())["samples"] == 2000
 
 
-def test_predict_labels_user_images(run, tmp_path):
+def test_predict_labels_user_images(run, models, tmp_path):
     paths, labels = digit_pictures(tmp_path)
-    p = galton_cli("predict", run, *paths, "--json")
+    p = galton_cli("predict", run, *paths, "--json", "--model", f"{models}:Tiny")
     assert p.returncode == 0, p.stderr
     rows = json.loads(p.stdout)
     assert [r["file"] for r in rows] == [str(x) for x in paths]
@@ -152,7 +153,7 @@ def test_predict_labels_user_images(run, tmp_path):
         assert 0 < r["confidence"] <= 1 and r["label"].startswith(str(r["index"]))
     # a linear model after one epoch on 256 images still reads most clear digits
     assert sum(r["index"] == t for r, t in zip(rows, labels)) >= 2
-    p = galton_cli("predict", run, paths[0], "--top", 3)
+    p = galton_cli("predict", run, paths[0], "--top", 3, "--model", f"{models}:Tiny")
     assert p.returncode == 0 and p.stdout.startswith(f"{paths[0]}: ") and "%" in p.stdout
 
 
@@ -186,7 +187,7 @@ def test_resume_gives_the_weights_of_an_uninterrupted_run(models, tmp_path):
     assert main(["train", *common, "--epochs", "1", "--out", str(tmp_path / "half")]) == 0
     galton.manual_seed(1234)
     assert main(["train", "--resume", str(tmp_path / "half" / "last.safetensors"),
-                 "--epochs", "2", "--no-progress"]) == 0
+                 "--epochs", "2", "--no-progress", "--model", f"{models}:XorNet"]) == 0
     a, b = weights(tmp_path / "full"), weights(tmp_path / "half")
     assert list(a) == list(b)
     for k in a:
@@ -202,10 +203,12 @@ def test_ctrl_c_saves_a_checkpoint_and_resume_finishes(models, tmp_path, capsys)
     assert rc == 130
     assert (folder / "interrupted.safetensors").is_file()
     assert not (folder / "model.safetensors").exists()
-    assert "--resume" in capsys.readouterr().out
+    assert f"--resume {folder / 'interrupted.safetensors'} --epochs 2 --model {models}:CtrlC" in \
+        capsys.readouterr().out
     # the interrupt came in the first epoch's 5th batch: no epoch was finished yet
     assert galton.load(folder / "interrupted.safetensors")["epoch"] == 0
-    rc = main(["train", "--resume", str(folder / "interrupted.safetensors"), "--no-progress"])
+    rc = main(["train", "--resume", str(folder / "interrupted.safetensors"), "--no-progress",
+               "--model", f"{models}:CtrlC"])
     assert rc == 0 and (folder / "model.safetensors").is_file()
 
 
@@ -223,7 +226,7 @@ def test_binary_model_with_one_logit_and_early_stopping(models, tmp_path, capsys
         "val_split"] == 0.1
     assert json.loads((folder / "metrics.json").read_text())["accuracy"] > 0.9
     capsys.readouterr()
-    assert main(["evaluate", str(folder)]) == 0
+    assert main(["evaluate", str(folder), "--model", f"{models}:OneLogit"]) == 0
     assert "accuracy" in capsys.readouterr().out
 
 
@@ -296,7 +299,8 @@ def test_image_folder_dataset_and_prediction(models, tmp_path, capsys):
     assert meta["classes"] == ["circle", "square"] and meta["input_shape"] == [3, 16, 16]
     assert meta["kwargs"] == {"num_classes": 2, "in_channels": 3}
     capsys.readouterr()
-    assert main(["predict", str(folder), str(tmp_path / "shapes" / "square" / "0.png")]) == 0
+    assert main(["predict", str(folder), str(tmp_path / "shapes" / "square" / "0.png"),
+                 "--model", f"{nets}:ShapeNet"]) == 0
     out = capsys.readouterr().out
     assert out.split(": ")[1].split(" (")[0] in ("circle", "square")
 
@@ -346,8 +350,10 @@ CASES = [
     (["predict", "{bad}/no_run", "x.png"], "not found", "no_run"),
     (["predict", "{bad}/corrupt.safetensors", "x.png"], "corrupt.safetensors", "galton.load"),
     (["predict", "{bad}/weights.safetensors", "x.png"], "not a galton model file", "weights"),
-    (["predict", "{run}", "{bad}/not_an_image.png"], "cannot read image", "not_an_image.png"),
-    (["predict", "{run}", "{bad}/missing.png"], "cannot read image", "no such file"),
+    (["predict", "{run}", "{bad}/not_an_image.png", "--model", "{models}:Tiny"],
+     "cannot read image", "not_an_image.png"),
+    (["predict", "{run}", "{bad}/missing.png", "--model", "{models}:Tiny"], "cannot read image",
+     "no such file"),
     (["info", "{bad}/corrupt.safetensors"], "corrupt.safetensors", "galton.load"),
     (["info", "{bad}/none.safetensors"], "not found", "none.safetensors"),
     (["summary", "mnist_cnn", "--input-size", "3", "32", "32"], "cannot take an input",
