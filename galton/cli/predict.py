@@ -47,6 +47,12 @@ def run(args):
     batch = np.stack([prepare(img, shape, meta.get("preprocess") or "resize", meta.get("mean"),
                               meta.get("std")) for img in images])
     results = classify(model, meta, batch)
+    for path, r in zip(args.images, results):
+        # JSON cannot hold NaN, and a NaN "prediction" is no answer: refuse, as galton serve
+        # refuses to start on such a run
+        if not np.all(np.isfinite(r["probabilities"])):
+            raise ValueError(f"{args.run}: the model gave non-finite probabilities (NaN/inf) "
+                             f"for {path}; its weights or normalisation are broken")
     classes = meta.get("classes") or []
     rows = []
     for path, r in zip(args.images, results):

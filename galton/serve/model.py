@@ -15,21 +15,41 @@ in memory:
 A user's picture is fitted to the model's input by ``galton.vision.preprocess.prepare``
 (grey or RGB, resized with the aspect kept, inverted when the background is light, normalised
 with the training data's mean and std), as ``galton predict`` does.
+
+Uploads are decoded in a small pool of threads (``workers``: the decodes of two requests and
+the forward pass of a third use different cores, NumPy and Pillow release the GIL), and only
+in the formats of ``UPLOAD_FORMATS`` and up to ``max_pixels`` (checked from the header,
+before any pixel is decoded). Forward passes run in one thread that batches the requests
+arriving together (``galton.serve.batching.MicroBatcher``).
 """
 import os
 import threading
 from collections.abc import Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 
 import numpy as np
 
-__all__ = ["Predictor", "ModelLoadError", "RUN_MODEL_FILE"]
+from .batching import MicroBatcher
+
+__all__ = ["Predictor", "ModelLoadError", "PredictionError", "RUN_MODEL_FILE",
+           "UPLOAD_FORMATS", "MAX_PIXELS"]
 
 RUN_MODEL_FILE = "model.safetensors"
 _STATE_KEYS = ("model", "state_dict", "model_state_dict", "weights")
+# what the page and the docs promise; never EPS/PS (Pillow hands those to Ghostscript), nor
+# the dozens of rarer formats Pillow would otherwise try on an upload
+UPLOAD_FORMATS = ("PNG", "JPEG", "GIF", "BMP", "WEBP")
+# 4 megapixels (2000x2000): a decode and its preparation cost up to ~56 bytes a pixel (RGBA)
+MAX_PIXELS = 4_000_000
+_SERVING = ("max_batch", "batch_window", "workers", "max_pixels", "formats")
 
 
 class ModelLoadError(ValueError):
     """A run folder or checkpoint that cannot be turned into a predictor (says why)."""
+
+
+class PredictionError(RuntimeError):
+    """The model failed on an input, or gave non-finite (NaN/inf) output for it."""
 
 
 def _is_tensor(x):
@@ -56,26 +76,44 @@ class Predictor:
 
     model: a galton ``nn.Module`` returning logits N×K, or N×1 (one logit, a binary model
     trained with ``BCEWithLogitsLoss``: two classes); classes: K names (default "0".."K-1");
-    input_shape: (C, H, W); mean, std: per-channel normalisation of the training data (None: none); style: how
-    ``galton.vision.preprocess.prepare`` fits a picture to the input ("digits", "objects"
-    or "resize"; default "digits" for one channel, else "resize"). A dummy forward pass
-    checks at once that the model takes ``input_shape`` and how many classes it gives.
+    input_shape: (C, H, W); mean, std: per-channel normalisation of the training data (None:
+    none); style: how ``galton.vision.preprocess.prepare`` fits a picture to the input
+    ("digits", "objects" or "resize"; default "digits" for one channel, else "resize").
+    max_batch, batch_window: micro-batching (max_batch=1: one forward pass per request);
+    workers: threads decoding uploads; max_pixels, formats: the uploads accepted.
+
+    The constructor validates the whole chain at once and raises ModelLoadError with one line
+    naming the file: the style, the normalisation (finite, no zero std), the weights (no
+    NaN/inf), the input shape and class count (a dummy forward pass), and a probe prediction
+    of a drawn stroke whose probabilities must be finite.
     """
 
     def __init__(self, model, classes=None, input_shape=(1, 28, 28), mean=None, std=None,
-                 style=None, name=None, source=None):
+                 style=None, name=None, source=None, *, max_batch=32, batch_window=0.005,
+                 workers=2, max_pixels=MAX_PIXELS, formats=UPLOAD_FORMATS):
+        from ..vision.preprocess import STYLES
         self.model = model.eval()
         self.name = name or type(model).__name__
         self.source = source
+        where = self._where()
         self.input_shape = tuple(int(v) for v in input_shape)
         if len(self.input_shape) != 3:
             raise ModelLoadError(f"the service classifies images: model {self.name} takes "
                                  f"inputs of shape {self.input_shape}, not (C, H, W)")
-        self.mean = None if mean is None else [float(v) for v in mean]
-        self.std = None if std is None else [float(v) for v in std]
+        self.mean = _normalisation(mean, "mean", self.input_shape[0], where)
+        self.std = _normalisation(std, "std", self.input_shape[0], where)
+        if self.std is not None and 0.0 in self.std:
+            raise ModelLoadError(f"{where}: normalisation std {self.std} holds 0 (dividing "
+                                 f"by it gives inf/NaN); refusing to serve it")
         self.style = style or ("digits" if self.input_shape[0] == 1 else "resize")
-        # no_grad switches a process-wide flag, so forward passes from the server's threads
-        # take turns (a NumPy forward pass holds the GIL most of the time anyway)
+        if self.style not in STYLES:
+            raise ModelLoadError(f"{where}: unknown preprocessing style {self.style!r}; "
+                                 f"galton prepares images as one of: {', '.join(STYLES)}")
+        _check_finite_weights(self.model, where)
+        self.max_pixels = None if max_pixels is None else int(max_pixels)
+        self.formats = tuple(formats) if formats is not None else None
+        # forward passes run in the batcher's thread only, under this lock for direct calls:
+        # no_grad switches a process-wide flag
         self._lock = threading.Lock()
         try:
             out = self._forward(np.zeros((1, *self.input_shape), np.float32))
@@ -95,6 +133,33 @@ class Predictor:
         if len(self.classes) != n_classes:
             raise ModelLoadError(f"model {self.name} gives {outputs} output(s) but "
                                  f"{len(self.classes)} class names were given: {self.classes}")
+        self.probe = self._probe()
+        self.failure = None  # why the last prediction failed; None when it worked
+        self._batcher = MicroBatcher(self._probabilities, max_batch=max_batch,
+                                     window=batch_window)
+        if int(workers) < 1:
+            raise ValueError(f"workers must be at least 1, got {workers}")
+        self._decoder = ThreadPoolExecutor(int(workers), thread_name_prefix="galton-decode")
+
+    def _where(self):
+        return os.path.basename(os.path.normpath(self.source)) if self.source else self.name
+
+    def _probe(self):
+        """Predict a drawn stroke once; refuse the model when that gives NaN/inf."""
+        from PIL import Image
+        a = np.zeros((64, 64), np.uint8)
+        a[8:56, 28:36] = 255  # a light stroke on black, a "1"
+        try:
+            probs = self._probabilities(self.prepare(Image.fromarray(a))[None])[0]
+        except Exception as exc:  # noqa: BLE001
+            raise ModelLoadError(f"{self._where()}: a probe prediction failed: "
+                                 f"{exc.__class__.__name__}: {exc}") from None
+        if not np.all(np.isfinite(probs)):
+            raise ModelLoadError(f"{self._where()}: model {self.name} gives non-finite "
+                                 f"probabilities ({_show(probs)}) for a probe image; "
+                                 f"refusing to serve it")
+        index = int(np.argmax(probs))
+        return {"label": self.classes[index], "confidence": float(probs[index])}
 
     # --- loading ------------------------------------------------------------------------
     @classmethod
@@ -105,8 +170,11 @@ class Predictor:
 
         model_name: a ``galton.vision.models`` name (or ``file.py:ClassName``) for a bare
         state dict; overrides: ``classes``, ``input_shape``, ``mean``, ``std``, ``style``,
-        ``model_kwargs`` that replace what the files say (None values are ignored).
+        ``model_kwargs`` that replace what the files say (None values are ignored), and the
+        serving options ``max_batch``, ``batch_window``, ``workers``, ``max_pixels``,
+        ``formats`` (see ``Predictor``).
         """
+        serving = {k: overrides.pop(k) for k in _SERVING if overrides.get(k) is not None}
         path = os.fspath(path)
         if not os.path.exists(path):
             raise ModelLoadError(f"{path}: no such run folder or checkpoint file")
@@ -136,7 +204,8 @@ class Predictor:
         return cls(model, classes=meta.get("classes"),
                    input_shape=meta.get("input_shape") or (1, 28, 28), mean=meta.get("mean"),
                    std=meta.get("std"), style=meta.get("style") or meta.get("preprocess"),
-                   name=meta.get("spec") or type(model).__name__, source=checkpoint)
+                   name=meta.get("spec") or type(model).__name__, source=checkpoint,
+                   **serving)
 
     @staticmethod
     def _build_bare(checkpoint, model_name, overrides):
@@ -172,33 +241,109 @@ class Predictor:
             out = self.model(galton.from_numpy(batch))
         return np.asarray(out.detach().numpy(), dtype=np.float64)
 
+    def _probabilities(self, batch):
+        """Class probabilities (N×K float64) of a prepared N×C×H×W batch."""
+        from ..train.models import probabilities
+        with self._lock:
+            return probabilities(self.model, np.ascontiguousarray(batch, np.float32),
+                                 binary=self.binary)
+
     def prepare(self, image):
         """A Pillow image as the model's input, a float32 C×H×W array."""
         from ..vision.preprocess import prepare
         return prepare(image, self.input_shape, style=self.style, mean=self.mean, std=self.std)
 
+    def decode(self, data, name=None):
+        """An encoded upload as the model's input (C×H×W float32); raises
+        ``ImageReadError`` (``ImageTooLargeError`` over ``max_pixels``)."""
+        from ..vision.preprocess import load_image
+        return self.prepare(load_image(bytes(data), name=name, formats=self.formats,
+                                       max_pixels=self.max_pixels))
+
     def predict_array(self, x):
         """Class probabilities (float64, length K) of one prepared C×H×W input."""
-        from ..train.models import probabilities
-        batch = np.ascontiguousarray(np.asarray(x, np.float32)[None])
-        # no_grad flips a process-wide flag: the server's threads take turns
-        with self._lock:
-            return probabilities(self.model, batch, binary=self.binary)[0]
+        return self._batcher.submit(np.asarray(x, np.float32)).result()
 
-    def predict(self, image):
-        """The answer for one Pillow image: ``{prediction_index, label, confidence,
-        probabilities}``, as ``POST /predict/`` returns it."""
-        probs = self.predict_array(self.prepare(image))
+    def submit_bytes(self, data, name=None):
+        """A future of the class probabilities of an encoded image: decoded in the worker
+        pool, then batched with the other requests into one forward pass."""
+        answer = Future()
+        self._batcher.expect()
+
+        def work():
+            try:
+                x = self.decode(data, name)
+            except BaseException as exc:  # noqa: BLE001  (the caller gets it)
+                self._batcher.cancel()
+                answer.set_exception(exc)
+                return
+            self._batcher.submit(x, answer, expected=True)
+
+        self._decoder.submit(work)
+        return answer
+
+    def answer(self, probs, name=None):
+        """``{prediction_index, label, confidence, probabilities}`` of class probabilities;
+        PredictionError when they are not finite (JSON cannot hold NaN)."""
+        if not np.all(np.isfinite(probs)):
+            self.failure = (f"model {self.name} gave non-finite probabilities "
+                            f"({_show(probs)}) for {name or 'an image'}")
+            raise PredictionError(self.failure)
+        self.failure = None
         index = int(np.argmax(probs))
         return {"prediction_index": index, "label": self.classes[index],
                 "confidence": float(probs[index]),
                 "probabilities": [float(p) for p in probs]}
 
+    def _model_failed(self, exc):
+        self.failure = f"model {self.name} failed: {exc.__class__.__name__}: {exc}"
+        return PredictionError(self.failure)
+
+    def _result(self, future):
+        from ..vision.preprocess import ImageReadError
+        try:
+            return future.result()
+        except ImageReadError:
+            raise
+        except Exception as exc:  # noqa: BLE001
+            raise self._model_failed(exc) from None
+
+    def predict(self, image):
+        """The answer for one Pillow image: ``{prediction_index, label, confidence,
+        probabilities}``, as ``POST /predict/`` returns it."""
+        return self.answer(self._result(self._batcher.submit(self.prepare(image))))
+
     def predict_bytes(self, data, name=None):
-        """``predict`` of an encoded image (PNG, JPEG, ...); raises
-        ``galton.vision.preprocess.ImageReadError`` when the bytes are not an image."""
-        from ..vision.preprocess import load_image
-        return self.predict(load_image(bytes(data), name=name))
+        """``predict`` of an encoded image (PNG, JPEG, GIF, BMP, WebP); raises
+        ``galton.vision.preprocess.ImageReadError`` when the bytes are not such an image,
+        ``ImageTooLargeError`` when it has more than ``max_pixels``."""
+        return self.answer(self._result(self.submit_bytes(data, name)), name)
+
+    async def predict_upload(self, data, name=None):
+        """``predict_bytes`` for an event loop: awaits the decode and the batch."""
+        import asyncio
+
+        from ..vision.preprocess import ImageReadError
+        try:
+            probs = await asyncio.wrap_future(self.submit_bytes(data, name))
+        except ImageReadError:
+            raise
+        except Exception as exc:  # noqa: BLE001
+            raise self._model_failed(exc) from None
+        return self.answer(probs, name)
+
+    def health(self):
+        """(ok, body) for ``GET /health``: ok while the last prediction worked."""
+        body = {"status": "ok" if self.failure is None else "failing", "model": self.name,
+                "probe": self.probe}
+        if self.failure is not None:
+            body["detail"] = self.failure
+        return self.failure is None, body
+
+    def close(self):
+        """Stop the decoding threads and the batching thread."""
+        self._decoder.shutdown(wait=True)
+        self._batcher.close()
 
     def info(self):
         """What ``GET /model`` shows: name, classes, input shape, normalisation, size."""
@@ -213,6 +358,37 @@ class Predictor:
     def __repr__(self):
         return (f"Predictor({self.name}, classes={len(self.classes)}, "
                 f"input_shape={self.input_shape}, style={self.style!r})")
+
+
+def _normalisation(values, what, channels, where):
+    """``mean``/``std`` as a list of finite floats, one or ``channels`` of them, or None."""
+    if values is None:
+        return None
+    try:
+        out = [float(v) for v in (values if isinstance(values, (list, tuple)) else [values])]
+    except (TypeError, ValueError):
+        raise ModelLoadError(f"{where}: normalisation {what} must be numbers, got "
+                             f"{values!r}") from None
+    if len(out) not in (1, channels):
+        raise ModelLoadError(f"{where}: normalisation {what} has {len(out)} values for "
+                             f"{channels} channel(s)")
+    if not all(np.isfinite(out)):
+        raise ModelLoadError(f"{where}: normalisation {what} {out} is not finite")
+    return out
+
+
+def _check_finite_weights(model, where):
+    for key, value in model.state_dict().items():
+        a = np.asarray(value._data)
+        if a.dtype.kind in "fc" and not np.all(np.isfinite(a)):
+            bad = int(a.size - np.count_nonzero(np.isfinite(a)))
+            raise ModelLoadError(f"{where}: the model's {key} holds {bad} NaN/inf value(s) "
+                                 f"of {a.size}; refusing to serve it")
+
+
+def _show(probs):
+    return ", ".join(f"{p:.3g}" for p in np.asarray(probs).ravel()[:4]) + \
+        (", ..." if np.asarray(probs).size > 4 else "")
 
 
 def _output_features(state):

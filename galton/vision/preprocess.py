@@ -18,7 +18,7 @@ import numpy as np
 
 from .io import require_pil
 
-__all__ = ["STYLES", "ImageReadError", "load_image", "to_gray", "prepare_digit",
+__all__ = ["STYLES", "ImageReadError", "ImageTooLargeError", "load_image", "to_gray", "prepare_digit",
            "prepare_object", "fit_image", "prepare"]
 
 STYLES = ("digits", "objects", "resize")
@@ -28,10 +28,19 @@ class ImageReadError(ValueError):
     """A file (or upload) that Pillow cannot read as an image."""
 
 
-def load_image(source, name=None):
+class ImageTooLargeError(ImageReadError):
+    """An image whose header declares more pixels than the caller accepts (refused before
+    any pixel is decoded)."""
+
+
+def load_image(source, name=None, formats=None, max_pixels=None):
     """Open an image from a path, bytes or a binary file object and decode it fully.
 
-    Raises ImageReadError naming the file when it is missing or not an image.
+    formats: the Pillow format names to accept (e.g. ``("PNG", "JPEG")``; None: every format
+    Pillow reads); max_pixels: refuse an image whose header declares more pixels than this,
+    before decoding it (a small compressed file can declare a huge picture).
+    Raises ImageReadError naming the file when it is missing or not an image (of an accepted
+    format), ImageTooLargeError when it is over ``max_pixels``.
     """
     image = require_pil("galton.vision.preprocess")
     if isinstance(source, (bytes, bytearray)):
@@ -44,7 +53,23 @@ def load_image(source, name=None):
     else:
         name = name or getattr(source, "name", "image data")
     try:
-        img = image.open(source)
+        # Image.open reads the header only; the pixels are decoded by load()
+        img = image.open(source, formats=None if formats is None else list(formats))
+    except image.DecompressionBombError as exc:
+        raise ImageTooLargeError(f"image {name} is too large to decode: {exc}") from None
+    except (OSError, SyntaxError, ValueError) as exc:
+        if formats is not None and isinstance(exc, image.UnidentifiedImageError):
+            raise ImageReadError(f"cannot read image {name}: not an image in an accepted "
+                                 f"format ({', '.join(formats)})") from None
+        raise ImageReadError(f"cannot read image {name}: not a readable image file "
+                             f"({exc.__class__.__name__}: {exc})") from None
+    width, height = img.size
+    if max_pixels is not None and width * height > max_pixels:
+        img.close()
+        raise ImageTooLargeError(
+            f"image {name} is {width}x{height} ({width * height / 1e6:.1f} megapixels); at "
+            f"most {max_pixels / 1e6:.1f} megapixels are accepted: scale it down")
+    try:
         img.load()  # decode now, so a truncated file fails here and not later
     except (OSError, SyntaxError, ValueError, image.DecompressionBombError) as exc:
         raise ImageReadError(f"cannot read image {name}: not a readable image file "
@@ -207,5 +232,9 @@ def prepare(img, input_shape, style="resize", mean=None, std=None):
     if mean is not None:
         m = np.asarray(mean, np.float32).reshape(-1, 1, 1)
         s = np.asarray(std if std is not None else 1.0, np.float32).reshape(-1, 1, 1)
+        if not (np.all(np.isfinite(s)) and np.all(s != 0) and np.all(np.isfinite(m))):
+            raise ValueError(f"prepare: the normalisation must be finite with a non-zero std, "
+                             f"got mean {np.asarray(mean).tolist()}, std "
+                             f"{np.asarray(std).tolist()}")
         a = (a - m) / s
     return np.ascontiguousarray(a, dtype=np.float32)

@@ -175,7 +175,11 @@ def test_page_has_the_canvas_and_no_external_scripts(client):
 
 
 def test_health(client):
-    assert client.get("/health").json() == {"status": "ok", "model": "mlp"}
+    r = client.get("/health")
+    assert r.status_code == 200
+    body = r.json()
+    assert (body["status"], body["model"]) == ("ok", "mlp")
+    assert body["probe"]["label"] == "vertical"  # the start-up probe is a vertical stroke
 
 
 def test_model_metadata(client):
@@ -280,12 +284,20 @@ def serve_parser():
 def test_cli_serve_runs_uvicorn_with_the_app(run_dir, monkeypatch, capsys):
     import uvicorn
     seen = {}
-    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: seen.update(app=app, **kw))
-    args = serve_parser().parse_args(["serve", str(run_dir), "--port", "8123",
-                                      "--classes", "up, across"])
+
+    def fake_run(server, sockets):
+        (sock,) = sockets
+        seen.update(app=server.config.app, config=server.config, port=sock.getsockname()[1])
+        server.started = True
+    monkeypatch.setattr(uvicorn.Server, "run", fake_run)
+    args = serve_parser().parse_args(["serve", str(run_dir), "--port", "0",
+                                      "--classes", "up, across", "--limit-concurrency", "7",
+                                      "--timeout-request", "3"])
     assert args.handler(args) == 0
-    assert (seen["host"], seen["port"], seen["log_level"]) == ("127.0.0.1", 8123, "info")
-    assert "http://127.0.0.1:8123/" in capsys.readouterr().out
+    config = seen["config"]
+    assert (config.log_level, config.limit_concurrency) == ("info", 7)
+    assert config.http.timeout_request == 3.0
+    assert f"http://127.0.0.1:{seen['port']}/" in capsys.readouterr().out
     body = post(TestClient(seen["app"]), png(vertical())).json()
     assert body["label"] == "up"
 
