@@ -1,17 +1,21 @@
-"""A bounded load test of the prediction service: ``galton serve`` under concurrent clients.
+"""A bounded load test of the prediction service: ``galton serve`` under concurrent clients,
+with micro-batching off (one forward pass per request, as before issue 14) and on.
 
-Starts ``galton serve RUN`` (uvicorn) on 127.0.0.1 in its own process, then CLIENTS threads,
-each with its own keep-alive HTTP connection, POST the same PNG digit to /predict/ for
-SECONDS seconds. Prints requests/s, p50/p90/p99/max latency and the count of non-200 answers
-and failed requests (both must be 0: the exit status is 1 otherwise), then stops the server.
+For each count of clients (default 1, 10 and 50) it starts ``galton serve RUN`` (uvicorn) on
+127.0.0.1 in its own process, once with ``--max-batch 1`` ("unbatched") and once with the
+default batching ("batched"), alternating, and each time CLIENTS threads, each with its own
+keep-alive HTTP connection, POST the same PNG digit to /predict/ for SECONDS seconds. It
+prints a table of requests/s and p50/p99 latency per setting, and the count of non-200
+answers and failed requests (all must be 0: the exit status is 1 otherwise).
 
     python benchmarks/serve_load.py                        # trains a small run first (~1 min)
-    python benchmarks/serve_load.py --run runs/mnist_cnn --clients 50 --seconds 30
+    python benchmarks/serve_load.py --run runs/mnist_cnn --clients 1 10 50 --seconds 20
 
 Without --run it trains ``galton train --model mnist_cnn --data mnist-sample --limit 512
 --epochs 1`` into a temporary folder. The digit is an MNIST-sample test image drawn as the
-page would send it: 280x280, black on white. Not a pytest test (it takes 30 s and more).
-The clients share the machine with the server, so on few cores the figures are a floor.
+page would send it: 280x280, black on white. Not a pytest test (it takes minutes).
+The clients share the machine with the server, so on few cores the figures are a floor;
+on a machine shared with other work, compare only the two modes of the same run.
 """
 import argparse
 import http.client
@@ -74,9 +78,9 @@ def free_port():
         return s.getsockname()[1]
 
 
-def start_server(run, port):
+def start_server(run, port, extra=()):
     cmd = [sys.executable, "-m", "galton", "serve", run, "--host", "127.0.0.1", "--port",
-           str(port), "--log-level", "warning"]
+           str(port), "--log-level", "warning", *extra]
     proc = subprocess.Popen(cmd, env=_env(), stdout=subprocess.DEVNULL)
     deadline = time.time() + 60
     while time.time() < deadline:
@@ -126,11 +130,49 @@ def client(port, body, headers, stop_at, results):
     results.append((latencies, statuses, failures, wrong))
 
 
+MODES = {"unbatched": ["--max-batch", "1"], "batched": []}
+
+
+def load(run, clients, seconds, body, headers, extra):
+    """Start a server with ``extra`` flags, run ``clients`` for ``seconds``: a summary."""
+    port = free_port()
+    proc = start_server(run, port, extra)
+    try:
+        results, threads = [], []
+        stop_at = time.perf_counter() + seconds
+        start = time.perf_counter()
+        for _ in range(clients):
+            t = threading.Thread(target=client, args=(port, body, headers, stop_at, results))
+            t.start()
+            threads.append(t)
+        for t in threads:
+            t.join()
+        elapsed = time.perf_counter() - start
+    finally:
+        stop_server(proc)
+    latencies = sorted(x for r in results for x in r[0])
+    statuses = {}
+    for r in results:
+        for code, n in r[1].items():
+            statuses[code] = statuses.get(code, 0) + n
+    n = len(latencies)
+
+    def pct(p):
+        return 1000 * latencies[min(n - 1, int(p / 100 * n))] if n else float("nan")
+    return {"requests": n, "rps": n / elapsed, "p50": pct(50), "p99": pct(99),
+            "max": 1000 * latencies[-1] if n else float("nan"),
+            "mean": 1000 * statistics.fmean(latencies) if n else float("nan"),
+            "non_200": sum(k for code, k in statuses.items() if code != 200),
+            "failed": sum(r[2] for r in results), "wrong": sum(r[3] for r in results)}
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--run", help="a trained run folder (default: train a small one)")
-    ap.add_argument("--clients", type=int, default=50)
-    ap.add_argument("--seconds", type=float, default=30.0)
+    ap.add_argument("--clients", type=int, nargs="+", default=[1, 10, 50])
+    ap.add_argument("--seconds", type=float, default=10.0, help="per setting (default 10)")
+    ap.add_argument("--rounds", type=int, default=1,
+                    help="repeat the alternation; the table keeps each round (default 1)")
     args = ap.parse_args(argv)
 
     tmp = None
@@ -140,49 +182,32 @@ def main(argv=None):
         run = train_small_run(os.path.join(tmp, "run"))
     png = digit_png()
     body, headers = multipart(png)
-    port = free_port()
-    proc = start_server(run, port)
+    rows = []
     try:
-        results, threads = [], []
-        stop_at = time.perf_counter() + args.seconds
-        start = time.perf_counter()
-        for _ in range(args.clients):
-            t = threading.Thread(target=client, args=(port, body, headers, stop_at, results))
-            t.start()
-            threads.append(t)
-        for t in threads:
-            t.join()
-        elapsed = time.perf_counter() - start
+        for clients in args.clients:
+            for _ in range(args.rounds):
+                for mode, extra in MODES.items():  # alternating, one after the other
+                    r = load(run, clients, args.seconds, body, headers, extra)
+                    rows.append((clients, mode, r))
+                    print(f"{clients:>3} clients  {mode:<9}  {r['rps']:7.1f} requests/s  "
+                          f"p50 {r['p50']:7.1f} ms  p99 {r['p99']:7.1f} ms", flush=True)
     finally:
-        stop_server(proc)
         if tmp:
             shutil.rmtree(tmp, ignore_errors=True)
 
-    latencies = sorted(x for r in results for x in r[0])
-    statuses = {}
-    for r in results:
-        for code, n in r[1].items():
-            statuses[code] = statuses.get(code, 0) + n
-    failures = sum(r[2] for r in results)
-    wrong = sum(r[3] for r in results)
-    non_200 = sum(n for code, n in statuses.items() if code != 200)
-    n = len(latencies)
-
-    def pct(p):
-        return 1000 * latencies[min(n - 1, int(p / 100 * n))] if n else float("nan")
+    print()
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
-          f"Python {platform.python_version()}")
-    print(f"{args.clients} clients for {elapsed:.1f} s against galton serve "
-          f"({os.path.basename(os.path.abspath(run))}), PNG {len(png)} bytes")
-    print(f"requests: {n}  ({n / elapsed:.1f} requests/s)")
-    if n:
-        print(f"latency: p50 {pct(50):.1f} ms  p90 {pct(90):.1f} ms  p99 {pct(99):.1f} ms  "
-              f"max {1000 * latencies[-1]:.1f} ms  "
-              f"mean {1000 * statistics.fmean(latencies):.1f} ms")
-    print(f"status codes: {dict(sorted(statuses.items()))}")
-    print(f"non-200 answers: {non_200}  failed requests: {failures}  "
-          f"200s without a prediction: {wrong}")
-    return 0 if n and non_200 == 0 and failures == 0 and wrong == 0 else 1
+          f"Python {platform.python_version()}; {args.seconds:g} s per setting against "
+          f"galton serve ({os.path.basename(os.path.abspath(run))}), PNG {len(png)} bytes")
+    print()
+    print("| clients | forward passes | requests/s | p50 ms | p99 ms | max ms | non-200 | failed |")
+    print("|---:|---|---:|---:|---:|---:|---:|---:|")
+    for clients, mode, r in rows:
+        label = "one per request (--max-batch 1)" if mode == "unbatched" else "micro-batched"
+        print(f"| {clients} | {label} | {r['rps']:.1f} | {r['p50']:.1f} | {r['p99']:.1f} | "
+              f"{r['max']:.1f} | {r['non_200']} | {r['failed']} |")
+    bad = sum(r["non_200"] + r["failed"] + r["wrong"] for _, _, r in rows)
+    return 0 if rows and bad == 0 and all(r["requests"] for _, _, r in rows) else 1
 
 
 if __name__ == "__main__":

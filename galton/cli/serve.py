@@ -117,6 +117,8 @@ def run(args):
         ok = run_server(app, sock, timeout_request=args.timeout_request,
                         timeout_keep_alive=args.timeout_keep_alive,
                         limit_concurrency=args.limit_concurrency, log_level=args.log_level)
+    except KeyboardInterrupt:  # uvicorn stopped gracefully and re-raised the Ctrl-C
+        ok = True
     finally:
         sock.close()
     return 0 if ok else 1

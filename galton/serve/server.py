@@ -70,6 +70,7 @@ def request_timeout_protocol(seconds):
 
         def _arm(self):
             self._disarm()
+            self._started = False  # no byte of the next request yet
             self._deadline = self.loop.call_later(self.timeout_request, self._timed_out)
 
         def _disarm(self):
@@ -78,6 +79,7 @@ def request_timeout_protocol(seconds):
                 self._deadline = None
 
         def data_received(self, data):
+            self._started = True
             super().data_received(data)
             if self.conn.their_state not in waiting:
                 self._disarm()  # the request is in: the app's time is not the client's
@@ -95,7 +97,9 @@ def request_timeout_protocol(seconds):
             self._deadline = None
             if self.transport.is_closing():
                 return
-            if self.conn.our_state is h11.IDLE:  # no answer started: say why we hang up
+            # a request begun and not answered (the app may be waiting for its body): say why
+            # we hang up; an idle connection is closed quietly, as the keep-alive timeout does
+            if self._started and self.conn.our_state in (h11.IDLE, h11.SEND_RESPONSE):
                 body = b"Request Timeout: the request did not arrive in time\n"
                 self.transport.write(
                     b"HTTP/1.1 408 Request Timeout\r\ncontent-type: text/plain; "
