@@ -30,6 +30,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 import numpy as np
 
 from .batching import MicroBatcher
+from .checks import ModelLoadError, check_finite_weights, normalisation, show
 
 __all__ = ["Predictor", "ModelLoadError", "PredictionError", "RUN_MODEL_FILE",
            "UPLOAD_FORMATS", "MAX_PIXELS"]
@@ -42,10 +43,6 @@ UPLOAD_FORMATS = ("PNG", "JPEG", "GIF", "BMP", "WEBP")
 # 4 megapixels (2000x2000): a decode and its preparation cost up to ~56 bytes a pixel (RGBA)
 MAX_PIXELS = 4_000_000
 _SERVING = ("max_batch", "batch_window", "workers", "max_pixels", "formats")
-
-
-class ModelLoadError(ValueError):
-    """A run folder or checkpoint that cannot be turned into a predictor (says why)."""
 
 
 class PredictionError(RuntimeError):
@@ -100,8 +97,8 @@ class Predictor:
         if len(self.input_shape) != 3:
             raise ModelLoadError(f"the service classifies images: model {self.name} takes "
                                  f"inputs of shape {self.input_shape}, not (C, H, W)")
-        self.mean = _normalisation(mean, "mean", self.input_shape[0], where)
-        self.std = _normalisation(std, "std", self.input_shape[0], where)
+        self.mean = normalisation(mean, "mean", self.input_shape[0], where)
+        self.std = normalisation(std, "std", self.input_shape[0], where)
         if self.std is not None and 0.0 in self.std:
             raise ModelLoadError(f"{where}: normalisation std {self.std} holds 0 (dividing "
                                  f"by it gives inf/NaN); refusing to serve it")
@@ -109,7 +106,7 @@ class Predictor:
         if self.style not in STYLES:
             raise ModelLoadError(f"{where}: unknown preprocessing style {self.style!r}; "
                                  f"galton prepares images as one of: {', '.join(STYLES)}")
-        _check_finite_weights(self.model, where)
+        check_finite_weights(self.model, where)
         self.max_pixels = None if max_pixels is None else int(max_pixels)
         self.formats = tuple(formats) if formats is not None else None
         # forward passes run in the batcher's thread only, under this lock for direct calls:
@@ -156,7 +153,7 @@ class Predictor:
                                  f"{exc.__class__.__name__}: {exc}") from None
         if not np.all(np.isfinite(probs)):
             raise ModelLoadError(f"{self._where()}: model {self.name} gives non-finite "
-                                 f"probabilities ({_show(probs)}) for a probe image; "
+                                 f"probabilities ({show(probs)}) for a probe image; "
                                  f"refusing to serve it")
         index = int(np.argmax(probs))
         return {"label": self.classes[index], "confidence": float(probs[index])}
@@ -287,7 +284,7 @@ class Predictor:
         PredictionError when they are not finite (JSON cannot hold NaN)."""
         if not np.all(np.isfinite(probs)):
             self.failure = (f"model {self.name} gave non-finite probabilities "
-                            f"({_show(probs)}) for {name or 'an image'}")
+                            f"({show(probs)}) for {name or 'an image'}")
             raise PredictionError(self.failure)
         self.failure = None
         index = int(np.argmax(probs))
@@ -358,37 +355,6 @@ class Predictor:
     def __repr__(self):
         return (f"Predictor({self.name}, classes={len(self.classes)}, "
                 f"input_shape={self.input_shape}, style={self.style!r})")
-
-
-def _normalisation(values, what, channels, where):
-    """``mean``/``std`` as a list of finite floats, one or ``channels`` of them, or None."""
-    if values is None:
-        return None
-    try:
-        out = [float(v) for v in (values if isinstance(values, (list, tuple)) else [values])]
-    except (TypeError, ValueError):
-        raise ModelLoadError(f"{where}: normalisation {what} must be numbers, got "
-                             f"{values!r}") from None
-    if len(out) not in (1, channels):
-        raise ModelLoadError(f"{where}: normalisation {what} has {len(out)} values for "
-                             f"{channels} channel(s)")
-    if not all(np.isfinite(out)):
-        raise ModelLoadError(f"{where}: normalisation {what} {out} is not finite")
-    return out
-
-
-def _check_finite_weights(model, where):
-    for key, value in model.state_dict().items():
-        a = np.asarray(value._data)
-        if a.dtype.kind in "fc" and not np.all(np.isfinite(a)):
-            bad = int(a.size - np.count_nonzero(np.isfinite(a)))
-            raise ModelLoadError(f"{where}: the model's {key} holds {bad} NaN/inf value(s) "
-                                 f"of {a.size}; refusing to serve it")
-
-
-def _show(probs):
-    return ", ".join(f"{p:.3g}" for p in np.asarray(probs).ravel()[:4]) + \
-        (", ..." if np.asarray(probs).size > 4 else "")
 
 
 def _output_features(state):

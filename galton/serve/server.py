@@ -22,7 +22,7 @@ __all__ = ["listen", "run", "request_timeout_protocol", "TIMEOUT_REQUEST",
 TIMEOUT_REQUEST = 10.0      # seconds to send one whole request (headers and body)
 TIMEOUT_KEEP_ALIVE = 5      # seconds an idle keep-alive connection stays open
 LIMIT_CONCURRENCY = 100     # open connections (and running requests); above: 503
-MAX_HEADER_BYTES = 16384    # request line and headers (h11's buffer limit): above, 400
+MAX_HEADER_BYTES = 16384    # a request head still incomplete at this size: 400 (h11)
 TIMEOUT_GRACEFUL_SHUTDOWN = 10
 
 

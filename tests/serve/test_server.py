@@ -163,3 +163,21 @@ def test_predict_over_the_real_server(server):
     resp = conn.getresponse()
     assert resp.status == 200
     assert b'"label":"vertical"' in resp.read()
+
+
+def test_oversized_headers_and_bodies_are_refused_without_reading_them(server):
+    # a head still incomplete after 16 KiB is refused (h11's buffer limit, set explicitly)
+    sock = slow_connection(server, b"GET /health HTTP/1.1\r\nHost: x\r\nX-Big: "
+                           + b"a" * 20_000)
+    seconds, received = closed_after(sock)
+    sock.close()
+    assert received.startswith(b"HTTP/1.1 400") and seconds is not None
+    # 50 MB announced: 413 at once, after the first 64 KB, and the connection closed
+    sock = slow_connection(server, b"POST /predict/ HTTP/1.1\r\nHost: x\r\nContent-Type: "
+                           b"multipart/form-data; boundary=b\r\nContent-Length: 50000000\r\n\r\n"
+                           + b"x" * 65536)
+    seconds, received = closed_after(sock)
+    sock.close()
+    assert received.startswith(b"HTTP/1.1 413")
+    assert b"request body is larger than" in received
+    assert seconds is not None and seconds < MARGIN
