@@ -360,18 +360,19 @@ def test_clear_and_escape_reset_the_page(driver, server, digit, monkeypatch):
 
     # Clear while an answer is on its way: the service holds it until the page is cleared;
     # when it arrives it is for a wiped drawing and must not be shown
+    import asyncio
     predictor = app.state.predictor
-    answer = predictor.predict_bytes
+    answer = predictor.predict_upload  # what POST /predict/ awaits
     asked, go, answered = threading.Event(), threading.Event(), threading.Event()
 
-    def held(data, name=None):
+    async def held(data, name=None):
         asked.set()
-        go.wait(WAIT_S)
+        await asyncio.get_running_loop().run_in_executor(None, go.wait, WAIT_S)
         try:
-            return answer(data, name=name)
+            return await answer(data, name=name)
         finally:
             answered.set()
-    monkeypatch.setattr(predictor, "predict_bytes", held)
+    monkeypatch.setattr(predictor, "predict_upload", held)
     draw(driver, pad, strokes[10:20])
     assert asked.wait(WAIT_S)
     driver.find_element("id", "clear").click()
