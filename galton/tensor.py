@@ -229,6 +229,9 @@ class Tensor:
         return backend.to_device(self._data, backend.CPU)
 
     def __array__(self, dtype=None, copy=None):
+        if graph._strict_tensors:
+            raise RuntimeError("galton internal error: a NumPy function got a tensor inside a "
+                               "backward running under create_graph=True (use xp.)")
         arr = backend.to_device(self._data, backend.CPU)
         return arr if dtype is None else arr.astype(dtype)
 

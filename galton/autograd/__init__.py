@@ -3,12 +3,12 @@ custom ``Function``s and the legacy ``Variable``."""
 from . import function
 from .function import Function, FunctionCtx, once_differentiable
 from .functional import backward, grad
-from .gradcheck import GradcheckError, gradcheck
+from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .grad_mode import (enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled,
                         no_grad, set_grad_enabled)
 from .graph import Node
 from .variable import Variable
 
-__all__ = ["backward", "grad", "gradcheck", "GradcheckError", "no_grad", "enable_grad",
+__all__ = ["backward", "grad", "gradcheck", "gradgradcheck", "GradcheckError", "no_grad", "enable_grad",
            "set_grad_enabled", "inference_mode", "is_grad_enabled", "is_inference_mode_enabled",
            "Node", "Function", "FunctionCtx", "once_differentiable", "Variable", "function"]

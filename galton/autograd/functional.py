@@ -21,12 +21,24 @@ def _check_requires(t, i=0):
                            "a grad_fn")
 
 
-def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
-    """Accumulate into ``.grad`` of leaves the gradient of ``tensors`` (PyTorch's semantics)."""
-    if create_graph:
-        raise NotImplementedError("galton does not build graphs of gradients (create_graph=True); "
-                                  "higher-order derivatives are not supported")
+def _seed_tensor(t, g):
+    """The seed under create_graph: a Tensor (a given one keeps its own graph)."""
     from ..tensor import Tensor
+    if isinstance(g, Tensor) and g.requires_grad:
+        if tuple(g.shape) != t._data.shape:
+            _seed(t, g)  # raises the shape message
+        return g if g._data.dtype == t._data.dtype else g.to(t.dtype)
+    return Tensor._wrap(_seed(t, g))
+
+
+def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
+    """Accumulate into ``.grad`` of leaves the gradient of ``tensors`` (PyTorch's semantics).
+
+    With ``create_graph=True`` the gradients are computed by galton ops and recorded, so
+    ``.grad`` can itself be differentiated (see twice.py)."""
+    from ..tensor import Tensor
+    if create_graph:
+        return _backward_graph(tensors, grad_tensors, retain_graph, inputs)
     if isinstance(tensors, Tensor):
         tensors, grad_tensors = [tensors], [grad_tensors]
     elif grad_tensors is None:
@@ -38,6 +50,28 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
             _backward_to(t, seed, inputs, bool(retain_graph))
         else:
             graph.run_backward(t, seed, retain_graph=bool(retain_graph))
+
+
+def _backward_graph(tensors, grad_tensors, retain_graph, inputs):
+    from ..tensor import Tensor
+    from . import twice
+    retain = True if retain_graph is None else bool(retain_graph)
+    if isinstance(tensors, Tensor):
+        tensors, grad_tensors = [tensors], [grad_tensors]
+    elif grad_tensors is None:
+        grad_tensors = [None] * len(tensors)
+    for i, (t, g) in enumerate(zip(tensors, grad_tensors)):
+        _check_requires(t, i)
+        seed = _seed_tensor(t, g)
+        if inputs is None:
+            twice.run_backward(t, seed, retain_graph=retain)
+            continue
+        inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+        captured = grad(t, inputs, seed, retain_graph=retain, create_graph=True,
+                        allow_unused=True)
+        for x, gx in zip(inputs, captured):
+            if gx is not None:
+                x.grad = gx if x.grad is None else x.grad + gx
 
 
 def _backward_to(t, seed, inputs, retain_graph):
@@ -53,14 +87,13 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
          only_inputs=True, allow_unused=None, is_grads_batched=False, materialize_grads=False):
     """Return the gradients of ``outputs`` with respect to ``inputs`` without touching ``.grad``.
 
+    With ``create_graph=True`` the returned gradients carry a graph of their own and can be
+    differentiated again (``retain_graph`` then defaults to True, as in PyTorch).
     ``only_inputs`` is accepted and ignored, as in PyTorch (where it is deprecated).
     """
     if is_grads_batched:
         raise NotImplementedError("galton.autograd.grad: is_grads_batched=True (vmap over "
                                   "grad_outputs) is not supported; loop over the grad_outputs")
-    if create_graph:
-        raise NotImplementedError("galton does not build graphs of gradients (create_graph=True); "
-                                  "higher-order derivatives are not supported")
     from ..tensor import Tensor
     single_out = isinstance(outputs, Tensor)
     outputs = [outputs] if single_out else list(outputs)
@@ -75,8 +108,13 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     for i, (t, g) in enumerate(zip(outputs, grad_outputs)):
         _check_requires(t, i)
         capture = {k: None for k in keys}
-        graph.run_backward(t, _seed(t, g), retain_graph=bool(retain_graph), capture=capture,
-                           accumulate=False)
+        if create_graph:
+            from . import twice
+            twice.run_backward(t, _seed_tensor(t, g), capture=capture, accumulate=False,
+                               retain_graph=True if retain_graph is None else bool(retain_graph))
+        else:
+            graph.run_backward(t, _seed(t, g), retain_graph=bool(retain_graph), capture=capture,
+                               accumulate=False)
         for j, k in enumerate(keys):
             c = capture[k]
             if c is not None:
@@ -86,9 +124,11 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
         if g is None:
             if materialize_grads:
                 g = x.xp.zeros_like(x._data)
+                result.append(Tensor._wrap(g))
+                continue
             elif not allow_unused:
                 raise RuntimeError(
                     f"One of the differentiated Tensors (index {i}) appears to not have been used "
                     "in the graph. Set allow_unused=True if this is the desired behavior.")
-        result.append(None if g is None else Tensor._wrap(g))
+        result.append(None if g is None else g if isinstance(g, Tensor) else Tensor._wrap(g))
     return tuple(result)

@@ -64,3 +64,39 @@ def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=T
                     raise GradcheckError(msg)
                 return False
     return True
+
+
+def gradgradcheck(func, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=1e-3,
+                  gen_non_contig_grad_outputs=False, raise_exception=True, nondet_tol=0.0,
+                  check_undefined_grad=True, check_grad_dtypes=False, check_batched_grad=False,
+                  check_fwd_over_rev=False, check_rev_over_rev=True, fast_mode=False,
+                  masked=False):
+    """Check second derivatives: ``gradcheck`` of the map (inputs, grad_outputs) -> the first
+    derivatives computed with ``create_graph=True``, against finite differences in float64.
+
+    ``grad_outputs`` default to random float64 tensors (seeded, so a failure repeats).
+    Returns True, or raises GradcheckError (returns False if raise_exception=False).
+    """
+    from ..tensor import Tensor
+    from . import functional
+    from .grad_mode import enable_grad
+    inputs = tuple(_as_tuple(inputs))
+    outputs = [o for o in _as_tuple(func(*inputs)) if isinstance(o, Tensor) and o.requires_grad]
+    if grad_outputs is None:
+        rng = np.random.default_rng(0)
+        grad_outputs = [Tensor._wrap(rng.standard_normal(o._data.shape), requires_grad=True)
+                        for o in outputs]
+    grad_outputs = tuple(_as_tuple(grad_outputs))
+    n_go = len(grad_outputs)
+
+    def first_derivatives(*args):
+        ins, gos = args[:-n_go] if n_go else args, args[len(args) - n_go:]
+        with enable_grad():  # gradcheck evaluates under no_grad; the first derivative needs a graph
+            outs = [o for o in _as_tuple(func(*ins)) if isinstance(o, Tensor) and o.requires_grad]
+            diff_in = [x for x in ins if isinstance(x, Tensor) and x.requires_grad]
+            grads = functional.grad(outs, diff_in, list(gos), create_graph=True,
+                                    allow_unused=True)
+        return tuple(g for g in grads if g is not None)
+
+    return gradcheck(first_derivatives, inputs + grad_outputs, eps=eps, atol=atol, rtol=rtol,
+                     raise_exception=raise_exception, nondet_tol=nondet_tol)

@@ -11,6 +11,7 @@ import weakref
 from .. import _quiet
 
 _grad_enabled = True
+_strict_tensors = False  # set while a backward runs on tensors (twice.py): no NumPy on tensors
 
 
 def is_grad_enabled():
@@ -152,11 +153,7 @@ def _propagate(root_tensor, grad, retain_graph, capture, accumulate):
             capture[node] = g
         fn = node.backward_fn
         if fn is None:
-            raise RuntimeError(
-                "Trying to backward through the graph a second time (or directly access saved "
-                "tensors after they have already been freed). Saved intermediate values of the "
-                "graph are freed when you call .backward() or autograd.grad(). Specify "
-                "retain_graph=True if you need to backward through the graph a second time.")
+            _freed()
         in_grads = fn(g)
         if not retain_graph:
             node.backward_fn = None
@@ -168,6 +165,14 @@ def _propagate(root_tensor, grad, retain_graph, capture, accumulate):
                 grads[nxt] = gi if prev is None else prev + gi
             else:
                 _deliver_leaf(nxt, gi, capture, accumulate, fresh)
+
+
+def _freed():
+    raise RuntimeError(
+        "Trying to backward through the graph a second time (or directly access saved "
+        "tensors after they have already been freed). Saved intermediate values of the "
+        "graph are freed when you call .backward() or autograd.grad(). Specify "
+        "retain_graph=True if you need to backward through the graph a second time.")
 
 
 def _deliver_leaf(leaf, g, capture, accumulate, fresh):

@@ -77,6 +77,9 @@ def unbroadcast(g, shape):
     """Sum a gradient over the axes that broadcasting added or stretched, back to ``shape``."""
     if g.shape == shape:
         return g
+    if isinstance(g, Tensor):  # a backward running on tensors (create_graph=True)
+        from ..autograd.tensor_xp import unbroadcast as unbroadcast_tensor
+        return unbroadcast_tensor(g, shape)
     lead = g.ndim - len(shape)
     axes = tuple(range(lead)) + tuple(
         i + lead for i, s in enumerate(shape) if s == 1 and g.shape[i + lead] != 1)

@@ -45,18 +45,18 @@ def softmax(x, dim, dtype=None):
     if a.ndim == 0:
         _dim(dim, 0)
         y = np.ones_like(a)
-        return make_result(y, (x,), lambda g: (np.zeros_like(g, dtype=in_dtype),),
+        return make_result(y, (x,), lambda g, xp=np: (xp.zeros_like(g, dtype=in_dtype),),
                            "SoftmaxBackward0")
     ax = _axis(dim, a)
     y = a - a.max(axis=ax, keepdims=True)
     np.exp(y, out=y)
     y /= y.sum(axis=ax, keepdims=True)
 
-    def backward(g):
+    def backward(g, out=y, xp=np):
         # d softmax: g*y - y*sum(g*y)
-        gy = g * y
-        gy -= y * gy.sum(axis=ax, keepdims=True)
-        return (gy if gy.dtype == in_dtype else gy.astype(in_dtype),)
+        gy = g * out
+        gy -= out * gy.sum(axis=ax, keepdims=True)
+        return (gy if gy.dtype == in_dtype else xp.astype(gy, in_dtype),)
     return make_result(y, (x,), backward, "SoftmaxBackward0")
 
 
@@ -66,15 +66,16 @@ def log_softmax(x, dim, dtype=None):
     in_dtype = x._data.dtype
     if a.ndim == 0:
         _dim(dim, 0)
-        return make_result(np.zeros_like(a), (x,), lambda g: (np.zeros_like(g, dtype=in_dtype),),
+        return make_result(np.zeros_like(a), (x,),
+                           lambda g, xp=np: (xp.zeros_like(g, dtype=in_dtype),),
                            "LogSoftmaxBackward0")
     ax = _axis(dim, a)
     y = a - a.max(axis=ax, keepdims=True)
     y -= np.log(np.exp(y).sum(axis=ax, keepdims=True))
 
-    def backward(g):
-        gx = g - np.exp(y) * g.sum(axis=ax, keepdims=True)
-        return (gx if gx.dtype == in_dtype else gx.astype(in_dtype),)
+    def backward(g, out=y, xp=np):
+        gx = g - xp.exp(out) * g.sum(axis=ax, keepdims=True)
+        return (gx if gx.dtype == in_dtype else xp.astype(gx, in_dtype),)
     return make_result(y, (x,), backward, "LogSoftmaxBackward0")
 
 
@@ -86,16 +87,18 @@ def gelu(x, approximate="none"):
         cdf = 0.5 * (1 + erf_array(a * _INV_SQRT_2))
         y = a * cdf
 
-        def backward(g):
-            return (g * (cdf + a * (_INV_SQRT_2PI * np.exp(-0.5 * a * a))),)
+        def backward(g, a=a, xp=np):
+            c = cdf if xp is np else 0.5 * (1 + xp.erf(a * _INV_SQRT_2))  # on tensors: from a
+            return (g * (c + a * (_INV_SQRT_2PI * xp.exp(-0.5 * a * a))),)
     elif approximate == "tanh":
         a2 = a * a
         t = np.tanh(_SQRT_2_OVER_PI * a * (1 + 0.044715 * a2))
         y = 0.5 * a * (1 + t)
 
-        def backward(g):
-            dinner = _SQRT_2_OVER_PI * (1 + 3 * 0.044715 * a2)
-            return (g * (0.5 * (1 + t) + 0.5 * a * (1 - t * t) * dinner),)
+        def backward(g, a=a, xp=np):
+            tt = t if xp is np else xp.tanh(_SQRT_2_OVER_PI * a * (1 + 0.044715 * a * a))
+            dinner = _SQRT_2_OVER_PI * (1 + 3 * 0.044715 * a * a)
+            return (g * (0.5 * (1 + tt) + 0.5 * a * (1 - tt * tt) * dinner),)
     else:
         raise RuntimeError("approximate argument must be either none or tanh.")
     return make_result(y, (x,), backward, "GeluBackward0")
@@ -105,7 +108,11 @@ def silu(x):
     """x * sigmoid(x) (also called swish)."""
     a = _float(x)
     s = _sigmoid(a)
-    return make_result(a * s, (x,), lambda g: (g * (s * (1 + a * (1 - s))),), "SiluBackward0")
+
+    def backward(g, a=a, xp=np):
+        sg = s if xp is np else xp.sigmoid(a)  # on tensors: recomputed from a
+        return (g * (sg * (1 + a * (1 - sg))),)
+    return make_result(a * s, (x,), backward, "SiluBackward0")
 
 
 def elu(x, alpha=1.0):
@@ -114,7 +121,8 @@ def elu(x, alpha=1.0):
     pos = a > 0
     neg = alpha * np.expm1(np.minimum(a, 0))
     y = np.where(pos, a, neg)
-    return make_result(y, (x,), lambda g: (np.where(pos, g, g * (neg + alpha)),), "EluBackward0")
+    return make_result(y, (x,), lambda g, out=y, xp=np: (xp.where(pos, g, g * (out + alpha)),),
+                       "EluBackward0")
 
 
 def selu(x):
@@ -123,8 +131,8 @@ def selu(x):
     pos = a > 0
     e = _SELU_ALPHA * np.exp(np.minimum(a, 0))
     y = _SELU_SCALE * np.where(pos, a, e - _SELU_ALPHA)
-    return make_result(y, (x,), lambda g: (g * (_SELU_SCALE * np.where(pos, 1, e)),),
-                       "EluBackward0")
+    return make_result(y, (x,), lambda g, out=y, xp=np: (
+        xp.where(pos, g * _SELU_SCALE, g * (out + _SELU_SCALE * _SELU_ALPHA)),), "EluBackward0")
 
 
 def celu(x, alpha=1.0):
@@ -133,7 +141,8 @@ def celu(x, alpha=1.0):
     pos = a > 0
     e = np.exp(np.minimum(a, 0) / alpha)
     y = np.where(pos, a, alpha * (e - 1))
-    return make_result(y, (x,), lambda g: (np.where(pos, g, g * e),), "EluBackward0")
+    return make_result(y, (x,), lambda g, out=y, xp=np: (xp.where(pos, g, g * (out / alpha + 1)),),
+                       "EluBackward0")
 
 
 def leaky_relu(x, negative_slope=0.01):
@@ -141,7 +150,7 @@ def leaky_relu(x, negative_slope=0.01):
     a = _float(x)
     pos = a > 0
     y = np.where(pos, a, a * negative_slope)
-    return make_result(y, (x,), lambda g: (np.where(pos, g, g * negative_slope),),
+    return make_result(y, (x,), lambda g, xp=np: (xp.where(pos, g, g * negative_slope),),
                        "LeakyReluBackward0")
 
 
@@ -151,7 +160,7 @@ def hardtanh(x, min_val=-1.0, max_val=1.0):
         raise ValueError("min_val cannot be greater than max_val")
     a = _float(x)
     y = np.clip(a, min_val, max_val)
-    return make_result(y, (x,), lambda g: (g * ((a > min_val) & (a < max_val)),),
+    return make_result(y, (x,), lambda g, xp=np: (g * ((a > min_val) & (a < max_val)),),
                        "HardtanhBackward0")
 
 
@@ -164,7 +173,7 @@ def hardsigmoid(x):
     """clip(x / 6 + 1/2, 0, 1)."""
     a = _float(x)
     y = np.clip(a * (1 / 6) + 0.5, 0, 1)
-    return make_result(y, (x,), lambda g: (g * (((a > -3) & (a < 3)) * (1 / 6)),),
+    return make_result(y, (x,), lambda g, xp=np: (g * (((a > -3) & (a < 3)) * (1 / 6)),),
                        "HardsigmoidBackward0")
 
 
@@ -173,9 +182,8 @@ def hardswish(x):
     a = _float(x)
     y = a * np.clip(a * (1 / 6) + 0.5, 0, 1)
 
-    def backward(g):
-        d = np.where(a < -3, 0, np.where(a <= 3, a * (1 / 3) + 0.5, 1))
-        return (g * d.astype(a.dtype, copy=False),)
+    def backward(g, a=a, xp=np):
+        return (g * xp.where(a < -3, 0.0, xp.where(a <= 3, a * (1 / 3) + 0.5, 1.0)),)
     return make_result(y, (x,), backward, "HardswishBackward0")
 
 
@@ -185,15 +193,22 @@ def softplus(x, beta=1.0, threshold=20.0):
     bx = a * beta if beta != 1 else a
     lin = bx > threshold
     y = np.where(lin, a, _softplus(bx) / beta if beta != 1 else _softplus(bx))
-    return make_result(y, (x,), lambda g: (np.where(lin, g, g * _sigmoid(bx)),),
-                       "SoftplusBackward0")
+
+    def backward(g, a=a, xp=np):
+        sg = _sigmoid(bx) if xp is np else xp.sigmoid(a * beta)
+        return (xp.where(lin, g, g * sg),)
+    return make_result(y, (x,), backward, "SoftplusBackward0")
 
 
 def softsign(x):
     """x / (1 + |x|)."""
     a = _float(x)
     d = 1 / (1 + np.abs(a))
-    return make_result(a * d, (x,), lambda g: (g * d * d,), "DivBackward0")
+
+    def backward(g, a=a, xp=np):
+        dd = d if xp is np else 1 / (1 + xp.abs(a))
+        return (g * dd * dd,)
+    return make_result(a * d, (x,), backward, "DivBackward0")
 
 
 def mish(x):
@@ -201,8 +216,10 @@ def mish(x):
     a = _float(x)
     t = np.tanh(_softplus(a))
 
-    def backward(g):
-        return (g * (t + a * _sigmoid(a) * (1 - t * t)),)
+    def backward(g, a=a, xp=np):
+        tt = t if xp is np else xp.tanh(xp.maximum(a, 0) + xp.log1p(xp.exp(-xp.abs(a))))
+        sg = _sigmoid(a) if xp is np else xp.sigmoid(a)
+        return (g * (tt + a * sg * (1 - tt * tt)),)
     return make_result(a * t, (x,), backward, "MishBackward0")
 
 
@@ -212,7 +229,9 @@ def logsigmoid(x):
     e = np.exp(-np.abs(a))
     y = np.minimum(a, 0) - np.log1p(e)
 
-    def backward(g):
+    def backward(g, a=a, xp=np):
+        if xp is not np:
+            return (g * xp.sigmoid(-a),)
         # d/dx log sigmoid(x) = sigmoid(-x), from the same e = exp(-|x|)
         r = 1 / (1 + e)
         return (g * np.where(a >= 0, e * r, r),)
@@ -263,7 +282,11 @@ def tanhshrink(x):
     """x - tanh(x)."""
     a = _float(x)
     t = np.tanh(a)
-    return make_result(a - t, (x,), lambda g: (g * t * t,), "SubBackward0")
+
+    def backward(g, a=a, xp=np):
+        tt = t if xp is np else xp.tanh(a)
+        return (g * tt * tt,)
+    return make_result(a - t, (x,), backward, "SubBackward0")
 
 
 def threshold(x, threshold, value):
@@ -271,14 +294,14 @@ def threshold(x, threshold, value):
     a = x._data
     keep = a > threshold
     y = np.where(keep, a, np.asarray(value, dtype=a.dtype))
-    return make_result(y, (x,), lambda g: (g * keep,), "ThresholdBackward0")
+    return make_result(y, (x,), lambda g, xp=np: (g * keep,), "ThresholdBackward0")
 
 
 def hardshrink(x, lambd=0.5):
     """x where |x| > lambd, else 0."""
     a = _float(x)
     keep = np.abs(a) > lambd
-    return make_result(a * keep, (x,), lambda g: (g * keep,), "HardshrinkBackward0")
+    return make_result(a * keep, (x,), lambda g, xp=np: (g * keep,), "HardshrinkBackward0")
 
 
 def softshrink(x, lambd=0.5):
@@ -288,7 +311,7 @@ def softshrink(x, lambd=0.5):
     a = _float(x)
     keep = np.abs(a) > lambd
     y = np.where(keep, a - np.sign(a) * lambd, 0).astype(a.dtype, copy=False)
-    return make_result(y, (x,), lambda g: (g * keep,), "SoftshrinkBackward0")
+    return make_result(y, (x,), lambda g, xp=np: (g * keep,), "SoftshrinkBackward0")
 
 
 TENSOR_METHODS = ["softmax", "log_softmax", "prelu", "hardshrink"]

@@ -23,7 +23,7 @@ def add(a, b, *, alpha=1):
         raise
     xs, ys = shape_of(x), shape_of(y)
 
-    def backward(g):
+    def backward(g, xp=np):
         return (unbroadcast(g, xs) if ta is not None else None,
                 unbroadcast(g if alpha == 1 else g * alpha, ys) if tb is not None else None)
     return make_result(out, (ta, tb), backward, "AddBackward0")
@@ -40,7 +40,7 @@ def sub(a, b, *, alpha=1):
         raise
     xs, ys = shape_of(x), shape_of(y)
 
-    def backward(g):
+    def backward(g, xp=np):
         return (unbroadcast(g, xs) if ta is not None else None,
                 unbroadcast(-g if alpha == 1 else g * -alpha, ys) if tb is not None else None)
     return make_result(out, (ta, tb), backward, "SubBackward0")
@@ -58,7 +58,7 @@ def mul(a, b):
         _bcast_error("mul", x, y)
         raise
 
-    def backward(g):
+    def backward(g, x=x, y=y, xp=np):
         return (unbroadcast(g * y, shape_of(x)) if ta is not None and ta._rg else None,
                 unbroadcast(g * x, shape_of(y)) if tb is not None and tb._rg else None)
     return make_result(out, (ta, tb), backward, "MulBackward0")
@@ -81,7 +81,7 @@ def div(a, b, *, rounding_mode=None):
         _bcast_error("div", x, y)
         raise
 
-    def backward(g):
+    def backward(g, x=x, y=y, out=out, xp=np):
         gx = unbroadcast(g / y, shape_of(x)) if ta is not None and ta._rg else None
         gy = unbroadcast(-g * out / y, shape_of(y)) if tb is not None and tb._rg else None
         return gx, gy
@@ -121,7 +121,7 @@ def remainder(a, b):
     x, y, ta, tb = operands(a, b)
     _integer_zero_division(x, y)
     out = np.asarray(np.mod(x, y))
-    return make_result(out, (ta, None), lambda g: (unbroadcast(g, shape_of(x)), None),
+    return make_result(out, (ta, None), lambda g, xp=np: (unbroadcast(g, shape_of(x)), None),
                        "RemainderBackward0")
 
 
@@ -129,7 +129,7 @@ def fmod(a, b):
     x, y, ta, _ = operands(a, b)
     _integer_zero_division(x, y)
     out = np.asarray(np.fmod(x, y))
-    return make_result(out, (ta, None), lambda g: (unbroadcast(g, shape_of(x)), None),
+    return make_result(out, (ta, None), lambda g, xp=np: (unbroadcast(g, shape_of(x)), None),
                        "FmodBackward0")
 
 
@@ -141,8 +141,9 @@ def pow(a, b):  # noqa: A001 - PyTorch's name
         out = x * x  # the common square, without the generic power routine
     else:
         out = x ** y
+    out = np.asarray(out) if not hasattr(out, "dtype") else out
 
-    def backward(g):
+    def backward(g, x=x, y=y, out=out, xp=np):
         gx = gy = None
         if ta is not None and ta._rg:
             if isinstance(y, (int, float)):
@@ -151,13 +152,13 @@ def pow(a, b):  # noqa: A001 - PyTorch's name
                 gx = unbroadcast(g * y * x ** (y - 1), shape_of(x))
         if tb is not None and tb._rg:
             with np.errstate(divide="ignore", invalid="ignore"):
-                logx = np.where(x > 0, np.log(np.where(x > 0, x, 1)), 0.0) if np.ndim(x) else (
+                logx = xp.where(x > 0, xp.log(xp.where(x > 0, x, 1)), 0.0) if np.ndim(x) else (
                     np.log(x) if x > 0 else 0.0)
             gy = unbroadcast(g * out * logx, shape_of(y))
         return gx, gy
-    out = np.asarray(out) if not hasattr(out, "dtype") else out
     if tb is None:  # pow(Tensor, Scalar): one input in PyTorch's next_functions
-        return make_result(out, (ta,), lambda g: backward(g)[:1], "PowBackward0")
+        return make_result(out, (ta,), lambda g, x=x, y=y, out=out, xp=np:
+                           backward(g, x, y, out, xp)[:1], "PowBackward0")
     return make_result(out, (ta, tb), backward, "PowBackward0" if ta is None else "PowBackward1")
 
 
@@ -166,7 +167,7 @@ def rpow(a, b):
 
 
 def neg(x):
-    return make_result(-x._data, (x,), lambda g: (-g,), "NegBackward0")
+    return make_result(-x._data, (x,), lambda g, xp=np: (-g,), "NegBackward0")
 
 
 def _compare(fn, a, b):

@@ -13,7 +13,7 @@ def cast(x, dtype):
         return x
     src = a.dtype
     return make_result(a.astype(target), (x,) if target.kind == "f" else (None,),
-                       lambda g: (g.astype(src),), "ToCopyBackward0")
+                       lambda g, xp=np: (xp.astype(g, src),), "ToCopyBackward0")
 
 
 def move(x, dev):
@@ -42,7 +42,7 @@ def to(x, *args, dtype=None, device=None, non_blocking=False, copy=False, memory
     if dtype is not None:
         out = cast(out, dtype)
     if copy and out is x:
-        out = make_result(x._data.copy(), (x,), lambda g: (g,), "CloneBackward0")
+        out = make_result(x._data.copy(), (x,), lambda g, xp=np: (g,), "CloneBackward0")
     return out
 
 

@@ -92,6 +92,18 @@ def _torch_error(a, idx, exc):
     return IndexError(msg)
 
 
+def placed(g, shape, idx, basic=True):
+    """The adjoint of ``x[idx]``: ``g`` put into zeros of ``shape`` at ``idx`` (added up where
+    advanced indices repeat). getitem's backward on tensors (create_graph); its own backward
+    is ``g[idx]``, so the pair differentiates to any order."""
+    full = np.zeros(shape, dtype=g._data.dtype)
+    if basic:
+        full[idx] = g._data
+    else:
+        np.add.at(full, idx, g._data)
+    return make_result(full, (g,), lambda gg, xp=np: (gg[idx],), "IndexPutBackward0")
+
+
 def getitem(x, idx):
     """``x[idx]``; basic indices give a view of ``x``'s data, as in PyTorch."""
     idx = _index_arg(idx)
@@ -106,7 +118,9 @@ def getitem(x, idx):
             np.asarray(out)
     shape = a.shape
 
-    def backward(g):
+    def backward(g, xp=np):
+        if xp is not np:  # on tensors: the same placement, as an op of its own
+            return (placed(g, shape, idx, basic),)
         full = np.zeros(shape, dtype=g.dtype)
         if basic:
             full[idx] = g  # basic indices never repeat an element

@@ -40,7 +40,11 @@ def _result_dtype(arrays):
 
 
 def _grad_as(g, dtype):
-    return g if g.dtype == dtype else g.astype(dtype)
+    if g.dtype == dtype:
+        return g
+    if isinstance(g, Tensor):  # a backward running on tensors (create_graph)
+        return g if g._data.dtype == dtype else g.to(Tensor._wrap(np.zeros(0, dtype)).dtype)
+    return g.astype(dtype)
 
 
 def cat(tensors, dim=0, *, axis=None):
@@ -76,9 +80,13 @@ def cat(tensors, dim=0, *, axis=None):
     bounds = np.cumsum([arrays[i].shape[d] for i in used])[:-1]
     shapes_dtypes = [(a.shape, a.dtype) for a in arrays]
 
-    def backward(g):
+    def backward(g, xp=np):
         grads = [None] * len(arrays)
-        for i, piece in zip(used, np.split(g, bounds, axis=d)):
+        lead = (slice(None),) * d
+        starts = [0, *bounds]
+        ends = [*bounds, None]
+        for i, lo, hi in zip(used, starts, ends):
+            piece = g[lead + (slice(lo, hi),)]
             grads[i] = _grad_as(piece, shapes_dtypes[i][1])
         for i, (shape, dt) in enumerate(shapes_dtypes):
             if grads[i] is None:  # a skipped empty tensor
@@ -112,7 +120,7 @@ def stack(tensors, dim=0):
     out_arr = np.stack(arrays, axis=d) if target is None else np.stack(arrays, d, dtype=target)
     in_dtypes = [a.dtype for a in arrays]
 
-    def backward(g):
+    def backward(g, xp=np):
         lead = (slice(None),) * d
         return tuple(_grad_as(g[lead + (i,)], dt) for i, dt in enumerate(in_dtypes))
     return make_result(out_arr, tuple(tensors), backward, "StackBackward0")
@@ -192,7 +200,10 @@ def _piece(x, d, start, stop, name, drop=False):
     key = (slice(None),) * d + ((start if drop else slice(start, stop)),)
     shape = a.shape
 
-    def backward(g):
+    def backward(g, xp=np):
+        if xp is not np:  # on tensors: the same placement, as an op of its own
+            from .indexing import placed
+            return (placed(g, shape, key),)
         full = np.zeros(shape, g.dtype)
         full[key] = g
         return (full,)
@@ -370,7 +381,8 @@ def flip(x, *dims):
     a = x._data
     axes = _dims_arg(dims, a.ndim)
     out = np.flip(a, axes).copy() if axes else a.copy()
-    return make_result(out, (x,), lambda g: (np.flip(g, axes) if axes else g,), "FlipBackward0")
+    return make_result(out, (x,), lambda g, xp=np: (xp.flip(g, axes) if axes else g,),
+                       "FlipBackward0")
 
 
 def fliplr(x):

@@ -28,21 +28,21 @@ def matmul(a, b):
         raise _shape_error("matmul", x.shape, y.shape)
     out = x @ y
 
-    def backward(g):
+    def backward(g, x=x, y=y, xp=np):
         gx = gy = None
         # lift vectors to matrices so one formula covers every case
-        x2 = x[None, :] if x.ndim == 1 else x
-        y2 = y[:, None] if y.ndim == 1 else y
+        x2 = xp.expand_dims(x, 0) if x.ndim == 1 else x
+        y2 = xp.expand_dims(y, -1) if y.ndim == 1 else y
         g2 = g
         if y.ndim == 1:  # first: for vector @ vector, g is 0-d and gains (1,) then (1, 1)
-            g2 = np.expand_dims(g2, -1)
+            g2 = xp.expand_dims(g2, -1)
         if x.ndim == 1:
-            g2 = np.expand_dims(g2, -2)
+            g2 = xp.expand_dims(g2, -2)
         if ta is not None and ta._rg:
-            gx = g2 @ np.swapaxes(y2, -1, -2)
+            gx = g2 @ xp.swapaxes(y2, -1, -2)
             gx = unbroadcast(gx, x2.shape).reshape(x.shape)
         if tb is not None and tb._rg:
-            gy = np.swapaxes(x2, -1, -2) @ g2
+            gy = xp.swapaxes(x2, -1, -2) @ g2
             gy = unbroadcast(gy, y2.shape).reshape(y.shape)
         return gx, gy
     return make_result(out, (ta, tb), backward, _MATMUL_NAMES.get((x.ndim, y.ndim),
@@ -77,15 +77,17 @@ def linear(x, weight, bias=None):
         out = out.reshape(lead + (w.shape[0],))
     need_x, need_w = x._rg, weight._rg
 
-    def backward(g):
+    def backward(g, b=None, x=a, w=w, xp=np):  # b: the bias (its gradient needs no value)
         g2 = g.reshape(-1, g.shape[-1]) if g.ndim != 2 else g
         gx = (g2 @ w).reshape(a.shape) if need_x else None
-        gw = g2.T @ a2 if need_w else None
+        x2 = a2 if xp is np else x.reshape(-1, a.shape[-1])  # on tensors: from the input tensor
+        gw = g2.T @ x2 if need_w else None
         gb = g2.sum(axis=0) if bias is not None and bias._rg else None
         return gb, gx, gw
     # inputs in addmm's order (bias, input, weight), as PyTorch's next_functions lists them
     if bias is None:
-        return make_result(out, (x, weight), lambda g: backward(g)[1:], "MmBackward0")
+        return make_result(out, (x, weight), lambda g, x=a, w=w, xp=np:
+                           backward(g, None, x, w, xp)[1:], "MmBackward0")
     return make_result(out, (bias, x, weight), backward, "AddmmBackward0")
 
 

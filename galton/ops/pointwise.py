@@ -10,82 +10,82 @@ from . import _kernels
 
 def exp(x):
     y = np.exp(to_float(x._data))
-    return make_result(y, (x,), lambda g: (g * y,), "ExpBackward0")
+    return make_result(y, (x,), lambda g, out=y, xp=np: (g * out,), "ExpBackward0")
 
 
 def log(x):
     a = to_float(x._data)
-    return make_result(np.log(a), (x,), lambda g: (g / a,), "LogBackward0")
+    return make_result(np.log(a), (x,), lambda g, a=a, xp=np: (g / a,), "LogBackward0")
 
 
 def log2(x):
     a = to_float(x._data)
-    return make_result(np.log2(a), (x,), lambda g: (g / (a * math.log(2.0)),), "Log2Backward0")
+    return make_result(np.log2(a), (x,), lambda g, a=a, xp=np: (g / (a * math.log(2.0)),), "Log2Backward0")
 
 
 def log10(x):
     a = to_float(x._data)
-    return make_result(np.log10(a), (x,), lambda g: (g / (a * math.log(10.0)),), "Log10Backward0")
+    return make_result(np.log10(a), (x,), lambda g, a=a, xp=np: (g / (a * math.log(10.0)),), "Log10Backward0")
 
 
 def log1p(x):
     a = to_float(x._data)
-    return make_result(np.log1p(a), (x,), lambda g: (g / (1 + a),), "Log1PBackward0")
+    return make_result(np.log1p(a), (x,), lambda g, a=a, xp=np: (g / (1 + a),), "Log1PBackward0")
 
 
 def expm1(x):
     y = np.expm1(to_float(x._data))
-    return make_result(y, (x,), lambda g: (g * (y + 1),), "Expm1Backward0")
+    return make_result(y, (x,), lambda g, out=y, xp=np: (g * (out + 1),), "Expm1Backward0")
 
 
 def sqrt(x):
     y = np.sqrt(to_float(x._data))
-    return make_result(y, (x,), lambda g: (g / (2 * y),), "SqrtBackward0")
+    return make_result(y, (x,), lambda g, out=y, xp=np: (g / (2 * out),), "SqrtBackward0")
 
 
 def rsqrt(x):
     y = 1 / np.sqrt(to_float(x._data))
-    return make_result(y, (x,), lambda g: (g * -0.5 * y * y * y,), "RsqrtBackward0")
+    return make_result(y, (x,), lambda g, out=y, xp=np: (g * -0.5 * out * out * out,), "RsqrtBackward0")
 
 
 def square(x):
     a = x._data
-    return make_result(a * a, (x,), lambda g: (g * 2 * a,), "PowBackward0")
+    return make_result(a * a, (x,), lambda g, a=a, xp=np: (g * 2 * a,), "PowBackward0")
 
 
 def reciprocal(x):
     y = 1 / to_float(x._data)
-    return make_result(y, (x,), lambda g: (-g * y * y,), "ReciprocalBackward0")
+    return make_result(y, (x,), lambda g, out=y, xp=np: (-g * out * out,), "ReciprocalBackward0")
 
 
 def abs(x):  # noqa: A001
     a = x._data
-    return make_result(np.abs(a), (x,), lambda g: (g * np.sign(a),), "AbsBackward0")
+    return make_result(np.abs(a), (x,), lambda g, a=a, xp=np: (g * xp.sign(a),), "AbsBackward0")
 
 
 def sign(x):
     a = x._data
-    return make_result(np.sign(a), (x,), lambda g: (np.zeros_like(g),), "SignBackward0")
+    return make_result(np.sign(a), (x,), lambda g, xp=np: (xp.zeros_like(g),), "SignBackward0")
 
 
 def sin(x):
     a = to_float(x._data)
-    return make_result(np.sin(a), (x,), lambda g: (g * np.cos(a),), "SinBackward0")
+    return make_result(np.sin(a), (x,), lambda g, a=a, xp=np: (g * xp.cos(a),), "SinBackward0")
 
 
 def cos(x):
     a = to_float(x._data)
-    return make_result(np.cos(a), (x,), lambda g: (-g * np.sin(a),), "CosBackward0")
+    return make_result(np.cos(a), (x,), lambda g, a=a, xp=np: (-g * xp.sin(a),), "CosBackward0")
 
 
 def tan(x):
     y = np.tan(to_float(x._data))
-    return make_result(y, (x,), lambda g: (g * (1 + y * y),), "TanBackward0")
+    return make_result(y, (x,), lambda g, out=y, xp=np: (g * (1 + out * out),), "TanBackward0")
 
 
 def tanh(x):
     y = np.tanh(to_float(x._data))
-    return make_result(y, (x,), lambda g: (g * (1 - y * y),), "TanhBackward0")
+    return make_result(y, (x,), lambda g, out=y, xp=np: (g * (1 - out * out),), "TanhBackward0")
 
 
 def sigmoid(x):
@@ -93,7 +93,7 @@ def sigmoid(x):
     # exp of a non-positive number only, so large |x| neither overflows nor warns
     e = np.exp(-np.abs(a))
     y = np.where(a >= 0, 1 / (1 + e), e / (1 + e)).astype(a.dtype, copy=False)
-    return make_result(y, (x,), lambda g: (g * y * (1 - y),), "SigmoidBackward0")
+    return make_result(y, (x,), lambda g, out=y, xp=np: (g * out * (1 - out),), "SigmoidBackward0")
 
 
 def relu(x):
@@ -101,11 +101,13 @@ def relu(x):
     k = _kernels.get(a)
     if k is None or not a.flags.c_contiguous:
         y = np.maximum(a, 0)
-        return make_result(y, (x,), lambda g: (g * (y > 0),), "ReluBackward0")
+        return make_result(y, (x,), lambda g, out=y, xp=np: (g * (out > 0),), "ReluBackward0")
     y = np.empty_like(a)
     k.relu_forward(a.reshape(-1), y.reshape(-1))
 
-    def backward(g):
+    def backward(g, out=y, xp=np):
+        if xp is not np:  # on tensors (create_graph): the formula, not the compiled loop
+            return (g * (out > 0),)
         g = np.ascontiguousarray(g, dtype=y.dtype)
         out = np.empty_like(y)
         k.relu_backward(g.reshape(-1), y.reshape(-1), out.reshape(-1))
@@ -116,24 +118,24 @@ def relu(x):
 def erf(x):
     a = to_float(x._data)
     k = 2 / math.sqrt(math.pi)
-    return make_result(erf_array(a), (x,), lambda g: (g * k * np.exp(-a * a),), "ErfBackward0")
+    return make_result(erf_array(a), (x,), lambda g, a=a, xp=np: (g * k * xp.exp(-a * a),), "ErfBackward0")
 
 
 def floor(x):
-    return make_result(np.floor(x._data), (x,), lambda g: (np.zeros_like(g),), "FloorBackward0")
+    return make_result(np.floor(x._data), (x,), lambda g, xp=np: (xp.zeros_like(g),), "FloorBackward0")
 
 
 def ceil(x):
-    return make_result(np.ceil(x._data), (x,), lambda g: (np.zeros_like(g),), "CeilBackward0")
+    return make_result(np.ceil(x._data), (x,), lambda g, xp=np: (xp.zeros_like(g),), "CeilBackward0")
 
 
 def round(x, decimals=0):  # noqa: A001
-    return make_result(np.round(x._data, decimals), (x,), lambda g: (np.zeros_like(g),),
+    return make_result(np.round(x._data, decimals), (x,), lambda g, xp=np: (xp.zeros_like(g),),
                        "RoundBackward0")
 
 
 def trunc(x):
-    return make_result(np.trunc(x._data), (x,), lambda g: (np.zeros_like(g),), "TruncBackward0")
+    return make_result(np.trunc(x._data), (x,), lambda g, xp=np: (xp.zeros_like(g),), "TruncBackward0")
 
 
 def clamp(x, min=None, max=None):  # noqa: A002
@@ -149,7 +151,7 @@ def clamp(x, min=None, max=None):  # noqa: A002
         y = np.minimum(y, np.asarray(hi, dtype=a.dtype) if not isinstance(hi, np.ndarray) else hi)
     y = np.asarray(y)
 
-    def backward(g):
+    def backward(g, xp=np):
         keep = np.ones(a.shape, dtype=bool)
         if lo is not None:
             keep &= a >= lo
@@ -170,10 +172,9 @@ def where(condition, a, b):
     if not isinstance(out, np.ndarray):
         out = np.asarray(out)
 
-    def backward(g):
-        zero = np.zeros((), dtype=g.dtype)
-        return (unbroadcast(np.where(c, g, zero), shape_of(x)) if ta is not None else None,
-                unbroadcast(np.where(c, zero, g), shape_of(y)) if tb is not None else None)
+    def backward(g, xp=np):
+        return (unbroadcast(xp.where(c, g, 0.0), shape_of(x)) if ta is not None else None,
+                unbroadcast(xp.where(c, 0.0, g), shape_of(y)) if tb is not None else None)
     return make_result(out, (ta, tb), backward, "WhereBackward0")
 
 
@@ -181,7 +182,7 @@ def maximum(a, b):
     x, y, ta, tb = operands(a, b)
     out = np.maximum(x, y)
 
-    def backward(g):
+    def backward(g, xp=np):
         # ties split the gradient evenly, as PyTorch does
         w = (x > y) + 0.5 * (x == y)
         return (unbroadcast(g * w, shape_of(x)) if ta is not None else None,
@@ -193,7 +194,7 @@ def minimum(a, b):
     x, y, ta, tb = operands(a, b)
     out = np.minimum(x, y)
 
-    def backward(g):
+    def backward(g, xp=np):
         w = (x < y) + 0.5 * (x == y)
         return (unbroadcast(g * w, shape_of(x)) if ta is not None else None,
                 unbroadcast(g * (1 - w), shape_of(y)) if tb is not None else None)
@@ -216,7 +217,7 @@ def nan_to_num(x, nan=0.0, posinf=None, neginf=None):
     a = x._data
     finite = np.isfinite(a)
     return make_result(np.nan_to_num(a, nan=nan, posinf=posinf, neginf=neginf), (x,),
-                       lambda g: (g * finite,), "NanToNumBackward0")
+                       lambda g, xp=np: (g * finite,), "NanToNumBackward0")
 
 
 TENSOR_METHODS = ["exp", "log", "log2", "log10", "log1p", "expm1", "sqrt", "rsqrt", "square",

@@ -48,10 +48,10 @@ def _axes(dim, ndim):
     return tuple(sorted(axes)) if ndim else ()
 
 
-def _expand(g, axes, keepdim):
+def _expand(g, axes, keepdim, xp=np):
     """Put back the dims a reduction removed, so ``g`` broadcasts against its input."""
     if not keepdim and axes:
-        g = np.expand_dims(g, axes)
+        g = xp.expand_dims(g, axes)
     return g
 
 
@@ -68,10 +68,12 @@ def _check_float(name, a):
                            f"Got {_TORCH_NAMES.get(a.dtype.name, a.dtype.name)}")
 
 
-def sum(x, dim=None, keepdim=False, *, dtype=None, axis=None):  # noqa: A001
+def sum(x, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None):  # noqa: A001
     """Sum over ``dim`` (all dims by default); integers and bools sum as int64."""
     if axis is not None:
         dim = axis
+    if keepdims is not None:
+        keepdim = keepdims
     a = x._data
     axes = _axes(dim, a.ndim)
     in_dtype = a.dtype
@@ -82,16 +84,18 @@ def sum(x, dim=None, keepdim=False, *, dtype=None, axis=None):  # noqa: A001
     out = np.asarray(a.sum(axis=axes, keepdims=keepdim))
     shape = a.shape
 
-    def backward(g):
-        g = np.broadcast_to(_expand(g, axes, keepdim), shape)
-        return (g if g.dtype == in_dtype else g.astype(in_dtype),)
+    def backward(g, xp=np):
+        g = xp.broadcast_to(_expand(g, axes, keepdim, xp), shape)
+        return (g if g.dtype == in_dtype else xp.astype(g, in_dtype),)
     return make_result(out, (x,), backward, "SumBackward1" if dim is not None else "SumBackward0")
 
 
-def mean(x, dim=None, keepdim=False, *, dtype=None, axis=None):
+def mean(x, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None):
     """Mean over ``dim`` (all dims by default); integer inputs need ``dtype=``, as in PyTorch."""
     if axis is not None:
         dim = axis
+    if keepdims is not None:
+        keepdim = keepdims
     a = x._data
     in_dtype = a.dtype
     if dtype is not None:
@@ -107,9 +111,9 @@ def mean(x, dim=None, keepdim=False, *, dtype=None, axis=None):
     out = np.asarray(a.mean(axis=axes, keepdims=keepdim) if n else
                      a.sum(axis=axes, keepdims=keepdim) / a.dtype.type(0))
 
-    def backward(g):
-        g = np.broadcast_to(_expand(g, axes, keepdim) / n if n else g, shape)
-        return (g if g.dtype == in_dtype else g.astype(in_dtype),)
+    def backward(g, xp=np):
+        g = xp.broadcast_to(_expand(g, axes, keepdim, xp) / n if n else g, shape)
+        return (g if g.dtype == in_dtype else xp.astype(g, in_dtype),)
     return make_result(out, (x,), backward, "MeanBackward1" if dim is not None else "MeanBackward0")
 
 
@@ -150,9 +154,9 @@ def _evenly(x, out, name):
     result (NaN matches NaN) share its gradient equally, as in PyTorch."""
     a = x._data
 
-    def backward(g):
+    def backward(g, xp=np):
         mask = np.isnan(a) if np.isnan(out).any() else a == out
-        return (np.where(mask, g / mask.sum(), np.zeros((), g.dtype)),)
+        return (xp.where(mask, g / mask.sum(), 0.0),)
     return make_result(out, (x,), backward, name)
 
 
@@ -164,7 +168,11 @@ def _picked(x, idx, d, keepdim, name, result_type):
     shape = a.shape
     idx_out = idx if keepdim else idx.squeeze(d)
 
-    def backward(g):
+    def backward(g, xp=np):
+        if xp is not np:  # on tensors: g where the one-hot mask of idx is set
+            mask = np.zeros(shape, bool)
+            np.put_along_axis(mask, idx, True, d)
+            return (xp.where(mask, g if keepdim else xp.expand_dims(g, d), 0.0),)
         full = np.zeros(shape, g.dtype)
         np.put_along_axis(full, idx, g if keepdim else np.expand_dims(g, d), d)
         return (full,)
@@ -174,7 +182,7 @@ def _picked(x, idx, d, keepdim, name, result_type):
 
 def _scalar_pick(x, name, result_type):
     """The dim form on a 0-d tensor: the value itself at index 0."""
-    return result_type(make_result(x._data.copy(), (x,), lambda g: (g,), name),
+    return result_type(make_result(x._data.copy(), (x,), lambda g, xp=np: (g,), name),
                        Tensor._wrap(np.zeros((), np.int64)))
 
 
@@ -224,10 +232,10 @@ def _amax_amin(name, npfn, x, dim, keepdim):
                 raise IndexError(f"{name}(): Expected reduction dim {i} to have non-zero size.")
     out = np.asarray(npfn(a, axis=axes, keepdims=keepdim))
 
-    def backward(g):
+    def backward(g, xp=np):
         mask = a == _expand(out, axes, keepdim)
-        n = mask.sum(axis=axes, keepdims=True)
-        return (np.where(mask, _expand(g, axes, keepdim) / np.maximum(n, 1), 0).astype(g.dtype),)
+        n = np.maximum(mask.sum(axis=axes, keepdims=True), 1).astype(a.dtype)
+        return (xp.where(mask, _expand(g, axes, keepdim, xp) / n, 0.0),)
     return make_result(out, (x,), backward, name.capitalize() + "Backward0")
 
 
@@ -302,9 +310,10 @@ def var(x, dim=None, unbiased=None, keepdim=False, *, correction=None):
     dim, c = _correction(dim, unbiased, correction)
     out, axes, centred, dof = _var(x, dim, c, keepdim)
 
-    def backward(g):
+    def backward(g, a=x._data, xp=np):
+        c = centred if xp is np else a - xp.mean(a, axis=axes, keepdims=True)  # on tensors: from a
         with np.errstate(divide="ignore", invalid="ignore"):
-            return (_expand(g, axes, keepdim) * (2 / centred.dtype.type(dof)) * centred,)
+            return (_expand(g, axes, keepdim, xp) * (2 / centred.dtype.type(dof)) * c,)
     return make_result(out, (x,), backward, "VarBackward0")
 
 
@@ -314,10 +323,11 @@ def std(x, dim=None, unbiased=None, keepdim=False, *, correction=None):
     v, axes, centred, dof = _var(x, dim, c, keepdim)
     out = np.sqrt(v)
 
-    def backward(g):
+    def backward(g, a=x._data, out=out, xp=np):
+        c = centred if xp is np else a - xp.mean(a, axis=axes, keepdims=True)  # on tensors: from a
         with np.errstate(divide="ignore", invalid="ignore"):
-            gv = np.where(out == 0, 0, g / (2 * out)).astype(g.dtype, copy=False)
-            return (_expand(gv, axes, keepdim) * (2 / centred.dtype.type(dof)) * centred,)
+            gv = xp.where(out == 0, 0.0, g / (2 * out))
+            return (_expand(gv, axes, keepdim, xp) * (2 / centred.dtype.type(dof)) * c,)
     return make_result(out, (x,), backward, "StdBackward0")
 
 
@@ -347,8 +357,9 @@ def logsumexp(x, dim, keepdim=False):
         lse = np.log(np.exp(a - m).sum(axis=axes, keepdims=True)) + m
     out = lse if keepdim else np.asarray(lse.squeeze(axes))
 
-    def backward(g):
-        return (_expand(g, axes, keepdim) * np.exp(a - lse),)
+    def backward(g, a=a, out=out, xp=np):
+        m = lse if xp is np else _expand(out, axes, keepdim, xp)
+        return (_expand(g, axes, keepdim, xp) * xp.exp(a - m),)
     return make_result(out, (x,), backward, "LogsumexpBackward0")
 
 
@@ -381,24 +392,24 @@ def norm(x, p="fro", dim=None, keepdim=False, dtype=None):
         out = (a != 0).sum(axis=axes, keepdims=keepdim).astype(a.dtype)
     else:
         out = ((absa ** p).sum(axis=axes, keepdims=keepdim)) ** (1 / p)
-    out = np.asarray(out)
+    out = x_out = np.asarray(out)
 
-    def backward(g):
-        g = _expand(g, axes, keepdim)
-        n = _expand(out, axes, keepdim)
+    def backward(g, a=a, out=out, xp=np):
+        g = _expand(g, axes, keepdim, xp)
+        n = _expand(out, axes, keepdim, xp)
         with np.errstate(divide="ignore", invalid="ignore"):
             if p == 2:
-                gi = np.where(n == 0, 0, g / n) * a
+                gi = xp.where(n == 0, 0.0, g / n) * a
             elif p == 1:
-                gi = g * np.sign(a)
+                gi = g * xp.sign(a)
             elif p == 0:
-                gi = np.zeros_like(a)
+                gi = xp.zeros_like(a)
             elif np.isinf(p):
-                mask = (absa == n) | np.isnan(absa)
-                gi = np.sign(a) * mask * (g / mask.sum(axis=axes, keepdims=True))
+                mask = (absa == _expand(x_out, axes, keepdim)) | np.isnan(absa)
+                gi = xp.sign(a) * mask * (g / mask.sum(axis=axes, keepdims=True))
             else:
-                gi = np.where(n == 0, 0, np.sign(a) * absa ** (p - 1) * g / n ** (p - 1))
-        return (gi.astype(in_dtype, copy=False),)
+                gi = xp.where(n == 0, 0.0, xp.sign(a) * xp.abs(a) ** (p - 1) * g / n ** (p - 1))
+        return (gi if gi.dtype == in_dtype else xp.astype(gi, in_dtype, copy=False),)
     return make_result(out, (x,), backward, "LinalgVectorNormBackward0")
 
 
@@ -437,10 +448,10 @@ def cumsum(x, dim, *, dtype=None):
     a = _scan_input(x._data, dtype)
     d = _dim(dim, a.ndim)
     if a.ndim == 0:
-        return make_result(a.copy(), (x,), lambda g: (g,), "CumsumBackward0")
+        return make_result(a.copy(), (x,), lambda g, xp=np: (g,), "CumsumBackward0")
 
-    def backward(g):
-        return (np.flip(np.cumsum(np.flip(g, d), d), d),)
+    def backward(g, xp=np):
+        return (xp.flip(xp.cumsum(xp.flip(g, d), d), d),)
     return make_result(np.cumsum(a, d), (x,), backward, "CumsumBackward0")
 
 
@@ -449,7 +460,7 @@ def cumprod(x, dim, *, dtype=None):
     a = _scan_input(x._data, dtype)
     d = _dim(dim, a.ndim)
     if a.ndim == 0:
-        return make_result(a.copy(), (x,), lambda g: (g,), "CumprodBackward0")
+        return make_result(a.copy(), (x,), lambda g, xp=np: (g,), "CumprodBackward0")
     out = np.cumprod(a, d)
 
     def backward(g):

@@ -18,7 +18,7 @@ def reshape(x, *shape):
     except ValueError:
         raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {a.size}") from None
     in_shape = a.shape
-    return make_result(out, (x,), lambda g: (g.reshape(in_shape),), "ViewBackward0")
+    return make_result(out, (x,), lambda g, xp=np: (g.reshape(in_shape),), "ViewBackward0")
 
 
 def view(x, *shape):
@@ -62,10 +62,11 @@ def unflatten(x, dim, sizes):
 def transpose(x, dim0, dim1):
     nd = x._data.ndim
     if nd == 0:
-        return make_result(x._data, (x,), lambda g: (g,), "TransposeBackward0")
+        return make_result(x._data, (x,), lambda g, xp=np: (g,), "TransposeBackward0")
     d0, d1 = _dim(dim0, nd), _dim(dim1, nd)
     out = np.swapaxes(x._data, d0, d1)
-    return make_result(out, (x,), lambda g: (np.swapaxes(g, d0, d1),), "TransposeBackward0")
+    return make_result(out, (x,), lambda g, xp=np: (xp.swapaxes(g, d0, d1),),
+                       "TransposeBackward0")
 
 
 def t(x):
@@ -73,7 +74,7 @@ def t(x):
         raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {x._data.ndim}D")
     if x._data.ndim < 2:
         return x
-    return make_result(x._data.T, (x,), lambda g: (g.T,), "TBackward0")
+    return make_result(x._data.T, (x,), lambda g, xp=np: (g.T,), "TBackward0")
 
 
 def permute(x, *dims):
@@ -87,7 +88,7 @@ def permute(x, *dims):
     if len(set(perm)) != nd:
         raise RuntimeError("permute(): duplicate dims are not allowed.")
     inv = tuple(np.argsort(perm))
-    return make_result(x._data.transpose(perm), (x,), lambda g: (g.transpose(inv),),
+    return make_result(x._data.transpose(perm), (x,), lambda g, xp=np: (xp.transpose(g, inv),),
                        "PermuteBackward0")
 
 
@@ -102,15 +103,15 @@ def squeeze(x, dim=None):
     # PyTorch's overloads: squeeze(), squeeze(dim), squeeze(dims)
     name = ("SqueezeBackward0" if dim is None else
             "SqueezeBackward1" if isinstance(dim, (int, np.integer)) else "SqueezeBackward2")
-    return make_result(np.squeeze(a, axes) if axes else a, (x,), lambda g: (g.reshape(shape),),
-                       name)
+    return make_result(np.squeeze(a, axes) if axes else a, (x,),
+                       lambda g, xp=np: (g.reshape(shape),), name)
 
 
 def unsqueeze(x, dim):
     a = x._data
     d = _dim(dim, a.ndim + 1)
     shape = a.shape
-    return make_result(np.expand_dims(a, d), (x,), lambda g: (g.reshape(shape),),
+    return make_result(np.expand_dims(a, d), (x,), lambda g, xp=np: (g.reshape(shape),),
                        "UnsqueezeBackward0")
 
 
@@ -130,7 +131,7 @@ def expand(x, *sizes):
                 f"{list(sizes)}.  Tensor sizes: {list(a.shape)}")
     from ._util import unbroadcast
     shape = a.shape
-    return make_result(np.broadcast_to(a, target), (x,), lambda g: (unbroadcast(g, shape),),
+    return make_result(np.broadcast_to(a, target), (x,), lambda g, xp=np: (unbroadcast(g, shape),),
                        "ExpandBackward0")
 
 
@@ -150,11 +151,11 @@ def contiguous(x):
     a = x._data
     if a.flags.c_contiguous:
         return x
-    return make_result(np.ascontiguousarray(a), (x,), lambda g: (g,), "CloneBackward0")
+    return make_result(np.ascontiguousarray(a), (x,), lambda g, xp=np: (g,), "CloneBackward0")
 
 
 def clone(x, *, memory_format=None):
-    return make_result(x._data.copy(), (x,), lambda g: (g,), "CloneBackward0")
+    return make_result(x._data.copy(), (x,), lambda g, xp=np: (g,), "CloneBackward0")
 
 
 TENSOR_METHODS = ["reshape", "view", "flatten", "unflatten", "transpose", "swapaxes=transpose",
