@@ -2,6 +2,7 @@
 custom ``Function``s and the legacy ``Variable``."""
 from . import function
 from .function import Function, FunctionCtx, once_differentiable
+from . import forward_ad, functional  # noqa: F401  (torch.autograd.forward_ad / .functional)
 from .functional import backward, grad
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .grad_mode import (enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled,

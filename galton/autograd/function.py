@@ -187,9 +187,9 @@ def _record(cls, ctx, tensors, nxt, outs):
             and o._data.dtype.kind == "f"]
     name = cls._backward_name
 
-    def run(g):
+    def run(g, xp=None):  # xp: see autograd/twice.py (create_graph hands tensors)
         given = g.by_output if isinstance(g, _Slots) else {diff[0]: g}
-        return _call_backward(cls, ctx, tensors, outs, given)
+        return _call_backward(cls, ctx, tensors, outs, given, xp is not None)
     node = graph.Node(name, run, nxt)
     ctx._node = weakref.ref(node)
     for i in diff:
@@ -197,7 +197,7 @@ def _record(cls, ctx, tensors, nxt, outs):
         if len(diff) == 1:
             o.grad_fn = node
         else:  # outputs share the node through a per-output hop that files the gradient
-            o.grad_fn = graph.Node(name, lambda g, i=i: (_Slots({i: g}),), [node])
+            o.grad_fn = graph.Node(name, lambda g, i=i, xp=None: (_Slots({i: g}),), [node])
         if id(o) in {id(t) for t in ctx._dirty}:
             o._version += 1
         o._rg = True
@@ -206,15 +206,19 @@ def _record(cls, ctx, tensors, nxt, outs):
             o._rg, o.grad_fn = False, None
 
 
-def _call_backward(cls, ctx, tensors, outs, given):
+def _call_backward(cls, ctx, tensors, outs, given, create_graph=False):
     from ..tensor import Tensor
+    if create_graph and getattr(cls.backward, "_once_differentiable", False):
+        from .twice import NoGraphForm
+        raise NoGraphForm  # the engine takes the first-order numbers and refuses beyond
     grad_outputs = []
     for j, o in enumerate(outs):
         g = given.get(j)
         if g is None and ctx.materialize_grads and isinstance(o, Tensor):
             g = o.xp.zeros_like(o._data)
-        grad_outputs.append(None if g is None else Tensor._wrap(g))
-    with set_grad_enabled(False):  # PyTorch runs backward with grad mode = create_graph
+        grad_outputs.append(None if g is None else g if isinstance(g, Tensor) else
+                            Tensor._wrap(g))
+    with set_grad_enabled(create_graph):  # PyTorch runs backward with grad mode = create_graph
         res = cls.backward(ctx, *grad_outputs)
     res = res if isinstance(res, tuple) else (res,)
     name = cls._backward_name
@@ -233,8 +237,24 @@ def _call_backward(cls, ctx, tensors, outs, given):
             raise RuntimeError(f"function {name} returned a gradient different than None at "
                                f"position {i + 1}, but the corresponding forward input was not "
                                "a Variable")
-        grads.append(_fit(name, i, r._data, t._data) if t._rg else None)
+        if create_graph:  # keep the tensor and its graph
+            grads.append(_fit_tensor(name, i, r, t._data) if t._rg else None)
+        else:
+            grads.append(_fit(name, i, r._data, t._data) if t._rg else None)
     return grads
+
+
+def _fit_tensor(name, i, g, like):
+    """``_fit`` on a tensor, keeping its graph (create_graph)."""
+    from ..tensor import Tensor
+    if tuple(g.shape) != like.shape:
+        from ..ops._util import unbroadcast
+        if not _expandable(like.shape, tuple(g.shape)):
+            raise RuntimeError(f"Function {name} returned an invalid gradient at index {i} - "
+                               f"got {list(g.shape)} but expected shape compatible with "
+                               f"{list(like.shape)}")
+        g = unbroadcast(g, like.shape)
+    return g if g._data.dtype == like.dtype else g.to(Tensor._wrap(like[:0]).dtype)
 
 
 def _fit(name, i, g, like):
@@ -261,6 +281,7 @@ def once_differentiable(fn):
     def wrapper(ctx, *args):
         with no_grad():
             return fn(ctx, *args)
+    wrapper._once_differentiable = True  # create_graph through it refuses (twice.py)
     return wrapper
 
 

@@ -113,8 +113,9 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
             twice.run_backward(t, _seed_tensor(t, g), capture=capture, accumulate=False,
                                retain_graph=True if retain_graph is None else bool(retain_graph))
         else:
-            graph.run_backward(t, _seed(t, g), retain_graph=bool(retain_graph), capture=capture,
-                               accumulate=False)
+            # outputs share nodes: only the last backward may free them
+            graph.run_backward(t, _seed(t, g), capture=capture, accumulate=False,
+                               retain_graph=bool(retain_graph) or i < len(outputs) - 1)
         for j, k in enumerate(keys):
             c = capture[k]
             if c is not None:
@@ -132,3 +133,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
                     "in the graph. Set allow_unused=True if this is the desired behavior.")
         result.append(None if g is None else g if isinstance(g, Tensor) else Tensor._wrap(g))
     return tuple(result)
+
+
+# torch.autograd.functional's own names live here too (jacobians.py holds them)
+from .jacobians import hessian, hvp, jacobian, jvp, vhp, vjp  # noqa: E402,F401

@@ -42,6 +42,10 @@ def where(c, a, b):
     return _p.where(c, a, b)
 
 
+def clip(x, lo, hi):
+    return _p.clamp(_t(x), lo, hi)
+
+
 def maximum(a, b):
     return _p.maximum(_t(a), b)
 

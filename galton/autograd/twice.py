@@ -51,6 +51,19 @@ def _linked(arr, nxt):
     return nxt if arr.dtype == nxt._data.dtype else nxt.to(_tensor()._wrap(arr).dtype)
 
 
+class Unsaved:
+    """An input the op did not keep (its default is None): ``value(arr)`` gives it back as a
+    tensor on the graph, over a value the backward recomputes from what it did keep."""
+
+    __slots__ = ("_link",)
+
+    def __init__(self, link):
+        self._link = link
+
+    def value(self, arr):
+        return _linked(arr, self._link)
+
+
 def _arguments(node, fn):
     """The keyword arguments that rebind ``fn``'s defaults to tensors, or None if ``fn`` does
     not run on tensors."""
@@ -69,9 +82,16 @@ def _arguments(node, fn):
             t.grad_fn = node
             kwargs[name] = t
         else:
-            kwargs[name] = _linked(value, node.next[i] if i < len(node.next) else None)
+            link = node.next[i] if i < len(node.next) else None
+            kwargs[name] = Unsaved(link) if value is None and link is not None else \
+                _linked(value, link)
             i += 1
     return kwargs
+
+
+class NoGraphForm(Exception):
+    """Raised by a backward that learns only when called that it cannot run on tensors (a
+    custom Function marked @once_differentiable): the engine then refuses as for any op."""
 
 
 def _refusal(name):
@@ -87,10 +107,15 @@ def _call(node, fn, g):
     kwargs = _arguments(node, fn)
     if kwargs is not None:
         tensor_xp = kwargs["xp"]
-        with tensor_xp.strict():
-            grads = fn(g, **kwargs)
-        return tuple(None if gi is None else gi if isinstance(gi, Tensor) else Tensor._wrap(gi)
-                     for gi in grads)
+        try:
+            with tensor_xp.strict():
+                grads = fn(g, **kwargs)
+        except NoGraphForm:
+            kwargs = None
+    if kwargs is not None:
+        # arrays (a constant gradient) become tensors; tensors and other carriers pass
+        return tuple(Tensor._wrap(gi) if hasattr(gi, "dtype") and not isinstance(gi, Tensor)
+                     else gi for gi in grads)
     # no graph form: first-order numbers, wrapped so that going further through them refuses
     grads = fn(g._data)
     links = [g.grad_fn if g.grad_fn is not None else (g if g._rg else None)]
@@ -121,7 +146,9 @@ def _run(root_tensor, grad, retain_graph, capture, accumulate):
         _deliver_leaf(root_tensor, grad, capture, accumulate)
         return
     grads = {root: grad}
-    for node in graph._toposort(root):
+    order = graph._toposort(root)
+    needed = _needed(order, capture) if capture is not None and not accumulate else None
+    for node in order:
         g = grads.pop(node, None)
         if g is None:
             continue
@@ -133,6 +160,8 @@ def _run(root_tensor, grad, retain_graph, capture, accumulate):
                 t.grad = g if t.grad is None else t.grad + g
         if capture is not None and node in capture:
             capture[node] = g
+        if needed is not None and node not in needed:
+            continue  # nothing asked for lies beyond: do not run (or refuse) what is not asked
         fn = node.backward_fn
         if fn is None:
             graph._freed()
@@ -147,6 +176,38 @@ def _run(root_tensor, grad, retain_graph, capture, accumulate):
                 grads[nxt] = gi if prev is None else prev + gi
             else:
                 _deliver_leaf(nxt, gi, capture, accumulate)
+
+
+def _needed(order, capture):
+    """The nodes with a path to something ``capture`` asks for (autograd.grad runs only these,
+    as PyTorch does)."""
+    needed = set()
+    for node in reversed(order):  # inputs before the nodes they feed
+        for n in node.next:
+            if n is None:
+                continue
+            if type(n) is Node:
+                if n in needed or n in capture:
+                    needed.add(node)
+                    break
+            elif id(n) in capture:
+                needed.add(node)
+                break
+    return needed
+
+
+def composite(fn, inputs, g):
+    """The gradient, on tensors, of a fused op whose backward has no graph form: the op is
+    written again with galton ops (``fn(*inputs)``) and that composite is differentiated with
+    create_graph. ``inputs`` are the op's inputs as the engine rebinds them (tensors linked to
+    the graph, or constants); the gradients come back in their order (None for constants)."""
+    from ..tensor import Tensor
+    from .functional import grad
+    diff = [t for t in inputs if isinstance(t, Tensor) and t._rg]
+    y = fn(*inputs)
+    grads = iter(grad(y, diff, g, create_graph=True, allow_unused=True, materialize_grads=True)
+                 if diff else ())
+    return tuple(next(grads) if isinstance(t, Tensor) and t._rg else None for t in inputs)
 
 
 def _run_hooks(hooks, g):

@@ -118,3 +118,26 @@ def normalize_dims(dim, ndim):
     if isinstance(dim, (int, np.integer)):
         return (_dim(int(dim), ndim),)
     return tuple(sorted(_dim(int(d), ndim) for d in dim))
+
+
+def linear_map(fwd, adj, g, name):
+    """A backward that is linear in ``g`` and reads nothing else, as an op of its own (for
+    create_graph): ``fwd`` maps the gradient on arrays, ``adj`` is its adjoint. The op's own
+    backward is ``adj``, again as such an op, so the pair differentiates to any order."""
+    def backward(gg, xp=np):
+        return (linear_map(adj, fwd, gg, name) if xp is not np else adj(gg),)
+    return make_result(fwd(g._data), (g,), backward, name)
+
+
+def composite(fn, inputs, g):
+    """The gradient on tensors (create_graph) of a fused op, from ``fn``: the same op written
+    with galton ops. See autograd/twice.py."""
+    from ..autograd.twice import composite as run
+    return run(fn, inputs, g)
+
+
+def restore(x, arr):
+    """Under create_graph, an input the op did not keep, over the value ``arr`` its backward
+    recomputed: linked to the graph when it needs a gradient (autograd/twice.py's Unsaved),
+    else a constant."""
+    return Tensor._wrap(arr) if x is None else x.value(arr)

@@ -15,7 +15,7 @@ im2col of the output gradient.
 from .. import backend
 from ._columns import (_columns, _grouped_mm, _image, _nchw_to_planes, _planes_to_nchw,
                        _weight_grad)
-from ._util import Tensor, make_result, will_record
+from ._util import Tensor, composite, linear_map, make_result, will_record
 from ..amp import autocast_mode as _autocast
 
 __all__ = ["conv2d", "conv_transpose2d", "im2col", "col2im"]
@@ -92,7 +92,10 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     del cols
     need_b = bias is not None and bias._rg
 
-    def backward(g):
+    def backward(g, x=a, w=w, b=b, xp=xp):
+        if isinstance(g, Tensor):  # create_graph: differentiate conv2d written as unfold + matmul
+            return composite(lambda x, w, b: _conv_by_unfold(x, w, b, (sh, sw), pad, (dh, dw),
+                                                             groups), (x, w, b), g)
         gp = _nchw_to_planes(g)
         gw = _weight_grad(gp, saved_cols, groups, w.shape) if need_w else None
         gb = gp.sum(axis=1) if need_b else None
@@ -146,7 +149,10 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
     del xt
     need_b = bias is not None and bias._rg
 
-    def backward(g):
+    def backward(g, x=a, w=w, b=None if bias is None else bias._data, xp=xp):
+        if isinstance(g, Tensor):  # create_graph: differentiate it written as matmul + fold
+            return composite(lambda x, w, b: _conv_transpose_by_fold(
+                x, w, b, (oh, ow), (sh, sw), pad, (dh, dw), groups), (x, w, b), g)
         cols = _columns(g, kh, kw, sh, sw, dh, dw, pad, h, wd)
         gw = _grouped_mm(saved_xt, cols, groups, trans_b=True).reshape(w.shape) if need_w else None
         gx = None
@@ -176,7 +182,9 @@ def im2col(input, kernel_size, dilation=1, padding=0, stride=1):
     k = c * kh * kw
     out = cols.reshape(k, n, oh * ow).transpose(1, 0, 2).copy()
 
-    def backward(g):
+    def backward(g, xp=None):
+        if isinstance(g, Tensor):  # create_graph: fold, itself differentiable (by unfold)
+            return (col2im(g, (h, wd), (kh, kw), (dh, dw), pad, (sh, sw)),)
         gc = g.transpose(1, 0, 2).reshape(k, n * oh * ow)
         return (_image(gc, (n, c, h, wd), kh, kw, sh, sw, dh, dw, pad, oh, ow),)
     return make_result(out, (input,), backward, "Im2ColBackward0")
@@ -207,10 +215,37 @@ def col2im(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
     cols = a.transpose(1, 0, 2).reshape(k, n * L)
     out = _image(cols, (n, c, h, wd), kh, kw, sh, sw, dh, dw, pad, oh, ow)
 
-    def backward(g):
+    def backward(g, xp=None):
+        if isinstance(g, Tensor):  # create_graph: unfold, itself differentiable (by fold)
+            return (im2col(g, (kh, kw), (dh, dw), pad, (sh, sw)),)
         gc = _columns(g, kh, kw, sh, sw, dh, dw, pad, oh, ow)
         return (gc.reshape(k, n, L).transpose(1, 0, 2).copy(),)
     return make_result(out, (input,), backward, "Col2ImBackward0")
+
+
+def _conv_by_unfold(x, w, b, stride, pad, dilation, groups):
+    """conv2d from galton ops (unfold, matmul, reshape): the form create_graph differentiates."""
+    n, _, h, wd = x.shape
+    o, cg, kh, kw = w.shape
+    cols = im2col(x, (kh, kw), dilation, pad, stride)            # (N, C*KH*KW, L)
+    oh = (h + pad[0] + pad[1] - dilation[0] * (kh - 1) - 1) // stride[0] + 1
+    ow = cols.shape[2] // oh
+    cols = cols.reshape(n, groups, cg * kh * kw, oh * ow)
+    out = w.reshape(groups, o // groups, cg * kh * kw) @ cols    # (N, G, O/G, L)
+    out = out.reshape(n, o, oh, ow)
+    return out if b is None else out + b.reshape(1, o, 1, 1)
+
+
+def _conv_transpose_by_fold(x, w, b, out_hw, stride, pad, dilation, groups):
+    """conv_transpose2d from galton ops (matmul, fold): the form create_graph differentiates."""
+    n, cin, h, wd = x.shape
+    _, cog, kh, kw = w.shape
+    xg = x.reshape(n, groups, cin // groups, h * wd)
+    wg = w.reshape(groups, cin // groups, cog * kh * kw)
+    cols = wg.transpose(1, 2) @ xg                               # (N, G, Cout/G*KH*KW, H*W)
+    out = col2im(cols.reshape(n, groups * cog * kh * kw, h * wd), out_hw, (kh, kw), dilation,
+                 pad, stride)
+    return out if b is None else out + b.reshape(1, groups * cog, 1, 1)
 
 
 def _shape_str(s):

@@ -9,7 +9,7 @@ here only what needs the data (targets out of range, probabilities outside [0, 1
 import numpy as np
 
 from ..backend import array_module
-from ._util import Tensor, make_result, unbroadcast
+from ._util import Tensor, composite, make_result, unbroadcast
 from ..amp import autocast_mode as _autocast
 
 
@@ -45,12 +45,19 @@ def _rows(x, t):
     return np.moveaxis(x, 1, -1).reshape(-1, x.shape[1]), t.reshape(-1)
 
 
-def _unrows(dx, shape):
+def _unrows(dx, shape, xp=np):
     """Inverse of ``_rows`` for a gradient."""
     if len(shape) <= 2:
         return dx.reshape(shape)
     moved = (shape[0],) + tuple(shape[2:]) + (shape[1],)
-    return np.moveaxis(dx.reshape(moved), -1, 1)
+    return xp.moveaxis(dx.reshape(moved), -1, 1)
+
+
+def _reduce_tensor(loss, reduction):
+    """``_reduce`` on tensors, for the composite forms create_graph differentiates."""
+    if reduction == "none":
+        return loss
+    return loss.sum() if reduction == "sum" else loss.mean()
 
 
 def _targets(t, n_classes, ignore_index, w, dtype):
@@ -98,8 +105,12 @@ def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
     denom = m if wt is None else wt.sum()
     out = _reduce_rows(loss, reduction, denom, _arr(target).shape)
 
-    def backward(g):
+    def backward(g, xp=np):
         s = _row_scale(g, reduction, denom)
+        if xp is not np:  # create_graph: linear in g; placed at the targets as an op of its own
+            from .indexing import placed
+            vals = -(s * wt if wt is not None else xp.broadcast_to(s, (m,)))
+            return _unrows(placed(vals, xr.shape, (rows, t), False), shape, xp), None, None
         dx = np.zeros_like(xr)
         dx[rows, t] = -(s * wt if wt is not None else s)
         return _unrows(dx, shape), None, None
@@ -162,7 +173,11 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
     denom = m if wt is None else wt.sum()
     out = _reduce_rows(loss, reduction, denom, _arr(target).shape)
 
-    def backward(g):
+    def backward(g, x=x, xp=np):
+        if xp is not np:  # create_graph: differentiate log_softmax + nll_loss (+ smoothing)
+            return composite(lambda x: _cross_entropy_composite(
+                x, target, weight, ignore_index, reduction, eps, valid, denom), (x,), g) + (None,
+                                                                                       None)
         s = _row_scale(g, reduction, denom)
         st = s * wt if wt is not None else s  # per-row weight of the target term
         q = st
@@ -177,6 +192,30 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
             dx -= su * w if w is not None else su
         return _unrows(dx, shape), None, None
     return make_result(out, (input, None, None), backward, "NllLossBackward0")
+
+
+def _cross_entropy_composite(x, target, weight, ignore_index, reduction, eps, valid, denom):
+    """cross_entropy from galton ops (log_softmax, nll_loss, sums): what create_graph
+    differentiates."""
+    from .activation import log_softmax
+    cdim = 1 if x.ndim > 1 else 0
+    logp = log_softmax(x, cdim)
+    loss = nll_loss(logp, target, weight, ignore_index, reduction)
+    if not eps:
+        return loss
+    c = x.shape[cdim]
+    w = _arr(weight)
+    wl = logp if w is None else logp * w.reshape((-1,) + (1,) * (x.ndim - 2) if cdim else -1)
+    smooth = -wl.sum(cdim).reshape(-1)
+    if valid is not None:
+        smooth = smooth * valid
+    if reduction == "none":
+        smooth = smooth.reshape(_arr(target).shape)
+    elif reduction == "sum":
+        smooth = smooth.sum()
+    else:
+        smooth = smooth.sum() / denom
+    return (1 - eps) * loss + (eps / c) * smooth
 
 
 def cross_entropy_probs(input, target, weight=None, reduction="mean", label_smoothing=0.0):
@@ -199,7 +238,13 @@ def cross_entropy_probs(input, target, weight=None, reduction="mean", label_smoo
     n = loss.size
     out = _reduce(loss, reduction)
 
-    def backward(g):
+    def backward(g, x=x, p=p, xp=np):
+        if xp is not np:  # create_graph: differentiate -(w q log_softmax(x)).sum()
+            from .activation import log_softmax
+            return composite(lambda x, p: _reduce_tensor(-((p * (1 - eps) + eps / c if eps else p)
+                                                           * (wb if wb is not None else 1)
+                                                           * log_softmax(x, ax)).sum(ax),
+                                                         reduction), (x, p), g) + (None,)
         s = _scale(g, reduction, n)
         s = np.expand_dims(s, ax) if np.ndim(s) else s
         gx = gt = None
@@ -228,7 +273,12 @@ def binary_cross_entropy(input, target, weight=None, reduction="mean"):
         loss = loss * w
     out = _reduce(loss, reduction)
 
-    def backward(g):
+    def backward(g, x=x, t=t, xp=np):
+        if xp is not np:  # create_graph: differentiate the composite form
+            return composite(lambda x, t: _reduce_tensor(-(t * x.log().clamp(min=-100) + (1 - t)
+                                                          * (-x).log1p().clamp(min=-100))
+                                                         * (1 if w is None else w), reduction),
+                             (x, t), g) + (None,)
         s = _scale(g, reduction, loss.size)
         if w is not None:
             s = s * w
@@ -269,7 +319,13 @@ def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean
     loss = raw * w if w is not None else raw
     out = _reduce(loss, reduction)
 
-    def backward(g):
+    def backward(g, x=x, t=t, xp=np):
+        if xp is not np:  # create_graph: differentiate the composite form
+            def form(x, t):
+                sp_ = (-x).clamp(min=0) + (-x.abs()).exp().log1p()  # softplus(-x)
+                raw_ = (1 - t) * x + (sp_ if pw is None else ((pw - 1) * t + 1) * sp_)
+                return _reduce_tensor(raw_ * w if w is not None else raw_, reduction)
+            return composite(form, (x, t), g) + (None, None)
         s = _scale(g, reduction, loss.size)
         sw = s * w if w is not None else s
         gx = gt = None
@@ -294,8 +350,8 @@ def _difference_loss(name, input, target, reduction, value, derivative):
     loss = value(d)
     out = _reduce(loss, reduction)
 
-    def backward(g):
-        gd = _scale(g, reduction, loss.size) * derivative(d)
+    def backward(g, x=x, t=t, xp=np):
+        gd = _scale(g, reduction, loss.size) * derivative(d if xp is np else x - t, xp)
         return (unbroadcast(gd, x.shape) if input._rg else None,
                 unbroadcast(-gd, np.shape(t)) if _rg(target) else None)
     return make_result(out, (input, target), backward, name)
@@ -306,14 +362,15 @@ def mse_loss(input, target, reduction="mean"):
     if _autocast.state.enabled:
         return _autocast.run_fp32(mse_loss, input, target, reduction=reduction)
     return _difference_loss("MseLossBackward0", input, target, reduction,
-                            lambda d: d * d, lambda d: 2 * d)
+                            lambda d: d * d, lambda d, xp: 2 * d)
 
 
 def l1_loss(input, target, reduction="mean"):
     """Mean absolute error |x - t|."""
     if _autocast.state.enabled:
         return _autocast.run_fp32(l1_loss, input, target, reduction=reduction)
-    return _difference_loss("L1LossBackward0", input, target, reduction, np.abs, np.sign)
+    return _difference_loss("L1LossBackward0", input, target, reduction, np.abs,
+                            lambda d, xp: xp.sign(d))
 
 
 def smooth_l1_loss(input, target, reduction="mean", beta=1.0):
@@ -327,7 +384,7 @@ def smooth_l1_loss(input, target, reduction="mean", beta=1.0):
         a = np.abs(d)
         return np.where(a < beta, (0.5 / beta) * d * d, a - 0.5 * beta)
     return _difference_loss("SmoothL1LossBackward0", input, target, reduction, value,
-                            lambda d: np.clip(d * (1 / beta), -1, 1))
+                            lambda d, xp: xp.clip(d * (1 / beta), -1, 1))
 
 
 def huber_loss(input, target, reduction="mean", delta=1.0):
@@ -338,7 +395,7 @@ def huber_loss(input, target, reduction="mean", delta=1.0):
         a = np.abs(d)
         return np.where(a < delta, 0.5 * d * d, delta * (a - 0.5 * delta))
     return _difference_loss("HuberLossBackward0", input, target, reduction, value,
-                            lambda d: np.clip(d, -delta, delta))
+                            lambda d, xp: xp.clip(d, -delta, delta))
 
 
 def kl_div(input, target, reduction="mean", log_target=False):

@@ -11,7 +11,7 @@ of a dozen small ops, and one input-sized array kept per layer.
 import numpy as np
 
 from .. import backend
-from ._util import make_result
+from ._util import Tensor, composite, make_result, restore
 
 __all__ = ["batch_norm", "layer_norm", "group_norm"]
 
@@ -70,7 +70,11 @@ def batch_norm(input, weight=None, bias=None, running_mean=None, running_var=Non
         if b is not None:
             out += b.reshape(-1, 1)
 
-        def backward(g):
+        def backward(g, x=None, w=w, b=b, xp=xp):
+            if isinstance(g, Tensor):  # create_graph: differentiate the composite form; x is
+                # not kept, but the output is invariant to each channel's shift: xhat*std will do
+                x = restore(x, (xhat / invstd.reshape(-1, 1)).reshape(shape))
+                return composite(lambda x, w, b: _batch_norm_train(x, w, b, eps), (x, w, b), g)
             g3 = g.reshape(n, c, -1)
             gb = g3.sum(axis=(0, 2))
             gw = (g3 * xhat).sum(axis=(0, 2))
@@ -93,7 +97,12 @@ def batch_norm(input, weight=None, bias=None, running_mean=None, running_var=Non
     out = a3 * scale.reshape(-1, 1) + shift.reshape(-1, 1)
     saved = a3 if need_w else None  # x itself, only for the weight's gradient
 
-    def backward_eval(g):
+    def backward_eval(g, x=None, w=w, b=b, xp=xp):
+        if isinstance(g, Tensor):  # create_graph: the affine map with the running statistics
+            # (x is needed as a value only for the weight's gradient, when it is kept)
+            x = restore(x, saved.reshape(shape) if saved is not None else xp.zeros(shape, a.dtype))
+            return composite(lambda x, w, b: _affine_channels(
+                (x - _channels(rmean, x.ndim)) * _channels(rstd, x.ndim), w, b), (x, w, b), g)
         g3 = g.reshape(n, c, -1)
         gx = (g3 * scale.reshape(-1, 1)).reshape(shape) if need_x else None
         gw = None
@@ -103,6 +112,31 @@ def batch_norm(input, weight=None, bias=None, running_mean=None, running_var=Non
         return gx, gw, gb
     return make_result(out.reshape(a.shape), (input, weight, bias), backward_eval,
                        "NativeBatchNormBackward0")
+
+
+def _channels(v, ndim):
+    """A per-channel (C,) vector shaped to broadcast against (N, C, *)."""
+    return v.reshape((1, -1) + (1,) * (ndim - 2))
+
+
+def _affine_channels(y, w, b):
+    if w is not None:
+        y = y * _channels(w, y.ndim)
+    return y if b is None else y + _channels(b, y.ndim)
+
+
+def _batch_norm_train(x, w, b, eps):
+    """Training batch norm from galton ops: the form create_graph differentiates."""
+    dims = (0,) + tuple(range(2, x.ndim))
+    xc = x - x.mean(dims, keepdim=True)
+    y = xc / ((xc * xc).mean(dims, keepdim=True) + eps).sqrt()
+    return _affine_channels(y, w, b)
+
+
+def _norm_rows(x, dims, eps):
+    """(x - mean) / sqrt(var + eps) over ``dims``, from galton ops (for create_graph)."""
+    xc = x - x.mean(dims, keepdim=True)
+    return xc / ((xc * xc).mean(dims, keepdim=True) + eps).sqrt()
 
 
 def _normalize_rows(a2, eps):
@@ -147,7 +181,12 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5, cudnn_
     need_b = bias is not None and bias._rg
     in_shape = a.shape
 
-    def backward(g):
+    def backward(g, x=None, w=w, b=b, xp=None):
+        if isinstance(g, Tensor):  # create_graph: the composite form, x from xhat (shift-free)
+            x = restore(x, (xhat / invstd).reshape(in_shape))
+            dims = tuple(range(len(in_shape) - k, len(in_shape)))
+            return composite(lambda x, w, b: _norm_rows(x, dims, eps) * (1 if w is None else w)
+                             + (0 if b is None else b), (x, w, b), g)
         g2 = g.reshape(-1, d)
         gw = (g2 * xhat).sum(axis=0).reshape(shape) if need_w else None
         gb = g2.sum(axis=0).reshape(shape) if need_b else None
@@ -182,7 +221,11 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5, cudnn_enable
     need_b = bias is not None and bias._rg
     in_shape = a.shape
 
-    def backward(g):
+    def backward(g, x=None, w=w, b=b, xp=None):
+        if isinstance(g, Tensor):  # create_graph: the composite form, x from xhat (shift-free)
+            x = restore(x, (xhat / invstd).reshape(in_shape))
+            return composite(lambda x, w, b: _affine_channels(_norm_rows(
+                x.reshape(n, num_groups, -1), 2, eps).reshape(in_shape), w, b), (x, w, b), g)
         g3 = g.reshape(n, c, -1)
         gw = (g3 * x3).sum(axis=(0, 2)) if need_w else None
         gb = g3.sum(axis=(0, 2)) if need_b else None

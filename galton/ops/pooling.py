@@ -13,7 +13,7 @@ its backward sends each window's gradient to exactly the element PyTorch picks.
 import numpy as np
 
 from .. import backend
-from ._util import Tensor, make_result
+from ._util import Tensor, linear_map, make_result
 from . import _kernels
 
 __all__ = ["max_pool2d", "avg_pool2d", "adaptive_avg_pool2d", "adaptive_max_pool2d"]
@@ -134,7 +134,13 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     del src, views
     overlapping = geo.overlapping()
 
-    def backward(g):
+    def winners(v):  # the adjoint of backward: v at each window's maximum
+        vp = v if geo.tiled else geo.padded(v, 0)
+        return sum(xp.where(idx == k, view, 0) for k, view in enumerate(geo.views(vp)))
+
+    def backward(g, xp=xp):
+        if isinstance(g, Tensor):  # create_graph: a linear map of g (see linear_map)
+            return (linear_map(lambda v: backward(v)[0], winners, g, _MAX_NAME),)
         gx = geo.zeros_like_input(g.dtype, xp)
         for k, gv in enumerate(geo.views(gx)):
             hit = idx == k
@@ -177,7 +183,9 @@ def _max_pool_2x2(input, geo, xp):
     del cols, y, top, bottom
     shape = a.shape
 
-    def backward(g):
+    def backward(g, xp=xp):
+        if isinstance(g, Tensor):  # create_graph: a linear map of g (see linear_map)
+            return (_routed(lambda v: backward(v)[0], g, (n, c, oh, ow)),)
         rows = xp.empty((n, c, oh, 2, ow), g.dtype)
         xp.multiply(g, bottom_won, out=rows[:, :, :, 1])
         xp.subtract(g, rows[:, :, :, 1], out=rows[:, :, :, 0])  # g - g*1 = 0, g - g*0 = g
@@ -204,11 +212,31 @@ def _max_pool_2x2_compiled(input, geo, k):
     shape, dtype = a.shape, a.dtype
     del a  # backward needs only the winners
 
-    def backward(g):
+    def backward(g, xp=np):
+        if isinstance(g, Tensor):  # create_graph: a linear map of g (see linear_map)
+            return (_routed(lambda v: backward(v)[0], g, (geo.n, geo.c, geo.oh, geo.ow)),)
         gx = np.empty(shape, dtype)
         k.max_pool_2x2_backward(np.ascontiguousarray(g, dtype=dtype), idx, gx)
         return (gx,)
     return make_result(out, (input,), backward, "MaxPool2DWithIndicesBackward0")
+
+
+_MAX_NAME = "MaxPool2DWithIndicesBackwardBackward0"
+
+
+def _routed(backward, g, out_shape):
+    """Under create_graph, a pooling backward that routes each output's gradient to one input
+    element: the winners are read off the backward itself (given 1, 2, 3, ... it puts k at the
+    k-th window's winner), and the adjoint gathers there."""
+    m = int(np.prod(out_shape))
+    if m >= 2 ** 24:
+        raise RuntimeError(f"{_MAX_NAME}: galton's double backward of max pooling handles at "
+                           f"most 2**24 outputs, got {m}")
+    probe = backward(np.arange(1, m + 1, dtype=g._data.dtype).reshape(out_shape)).reshape(-1)
+    pos = np.flatnonzero(probe)
+    win = np.empty(m, np.int64)
+    win[probe[pos].astype(np.int64) - 1] = pos
+    return linear_map(backward, lambda v: v.reshape(-1)[win].reshape(out_shape), g, _MAX_NAME)
 
 
 def _flat_indices(idx, geo, xp):
@@ -257,7 +285,11 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
         div = xp.asarray(div.astype(a.dtype))
     total /= div
 
-    def backward(g):
+    def backward(g, xp=xp):
+        if isinstance(g, Tensor):  # create_graph: linear in g; the adjoint is the pooling itself
+            return (linear_map(lambda v: backward(v)[0], lambda v: avg_pool2d(
+                Tensor._wrap(v), kernel_size, stride, padding, ceil_mode, count_include_pad,
+                divisor_override)._data, g, "AvgPool2DBackwardBackward0"),)
         gd = g / div
         gx = geo.zeros_like_input(g.dtype, xp)
         for gv in geo.views(gx):
@@ -293,7 +325,10 @@ def adaptive_avg_pool2d(input, output_size):
         kh, kw = h // oh, w // ow
         out = a.reshape(n, c, oh, kh, ow, kw).mean(axis=(3, 5))
 
-        def backward(g):
+        def backward(g, xp=xp):
+            if isinstance(g, Tensor):  # create_graph: linear in g, adjoint the pooling itself
+                return (linear_map(lambda v: backward(v)[0], lambda v: adaptive_avg_pool2d(
+                    Tensor._wrap(v), output_size)._data, g, "AdaptiveAvgPool2DBackwardBackward0"),)
             gd = g.reshape(n, c, oh, 1, ow, 1) / (kh * kw)
             return (xp.broadcast_to(gd, (n, c, oh, kh, ow, kw)).reshape(n, c, h, w),)
         return make_result(out, (input,), backward, "AdaptiveAvgPool2DBackward0")
@@ -301,8 +336,8 @@ def adaptive_avg_pool2d(input, output_size):
     mw = xp.asarray(_averaging_matrix(w, ow, a.dtype))
     out = mh @ (a @ mw.T)
 
-    def backward_sep(g):
-        return ((mh.T @ g) @ mw,)
+    def backward_sep(g, xp=xp):
+        return ((mh.T @ g) @ mw,)  # matmuls: on tensors (create_graph) too
     return make_result(out, (input,), backward_sep, "AdaptiveAvgPool2DBackward0")
 
 
@@ -328,7 +363,11 @@ def adaptive_max_pool2d(input, output_size, return_indices=False):
             r, q = xp.divmod(k, we[j] - ws[j])
             flat[:, :, i, j] = (r + hs[i]) * w + q + ws[j]
 
-    def backward(g):
+    def backward(g, xp=xp):
+        if isinstance(g, Tensor):  # create_graph: linear in g, adjoint gathers at the winners
+            win = (flat + (np.arange(n * c) * (h * w)).reshape(n, c, 1, 1)).reshape(-1)
+            return (linear_map(lambda v: backward(v)[0], lambda v: v.reshape(-1)[win].reshape(
+                n, c, oh, ow), g, "AdaptiveMaxPool2DBackwardBackward0"),)
         # windows overlap, so several may pick one element: bincount sums them
         base = (xp.arange(n * c, dtype=np.int64) * (h * w)).reshape(n, c, 1, 1)
         gx = xp.bincount((flat + base).reshape(-1), weights=g.reshape(-1), minlength=n * c * h * w)

@@ -180,3 +180,111 @@ def test_grad_outputs_with_a_graph_are_differentiated():
     (g,) = galton.autograd.grad(x * x, x, grad_outputs=v, create_graph=True)
     (dv,) = galton.autograd.grad(g.sum(), v)
     np.testing.assert_allclose(dv.numpy(), [2.0, 4.0])
+
+
+# --- layers: convolution, pooling, normalisation, losses --------------------------------
+
+def _int_target(shape, classes, seed=0):
+    return np.random.default_rng(seed).integers(0, classes, shape)
+
+
+LAYER_CASES = {
+    "conv2d": (lambda t, x, w, b: t.nn.functional.conv2d(x, w, b, stride=2, padding=1) ** 2,
+               [(2, 3, 7, 6), (4, 3, 3, 3), (4,)]),
+    "conv2d_groups_dilation": (lambda t, x, w: t.nn.functional.conv2d(
+        x, w, groups=2, dilation=2, padding=2) ** 2, [(1, 4, 6, 6), (6, 2, 3, 3)]),
+    "conv_transpose2d": (lambda t, x, w, b: t.nn.functional.conv_transpose2d(
+        x, w, b, stride=2, padding=1, output_padding=1) ** 2, [(2, 4, 3, 3), (4, 3, 3, 3), (3,)]),
+    "unfold_fold": (lambda t, x: t.nn.functional.fold(t.nn.functional.unfold(x, 2) ** 2, (4, 4),
+                                                      2), [(1, 2, 4, 4)]),
+    "max_pool2d_2x2": (lambda t, x: t.nn.functional.max_pool2d(x * x, 2) ** 2, [(2, 3, 6, 5)]),
+    "max_pool2d_overlapping": (lambda t, x: t.nn.functional.max_pool2d(x * x, 3, 1, 1) ** 2,
+                               [(1, 2, 5, 5)]),
+    "avg_pool2d": (lambda t, x: t.nn.functional.avg_pool2d(x * x, 3, 2, 1) ** 2, [(1, 2, 5, 5)]),
+    "adaptive_avg_pool2d": (lambda t, x: t.nn.functional.adaptive_avg_pool2d(x * x, (2, 3)) ** 2,
+                            [(1, 2, 5, 7)]),
+    "adaptive_max_pool2d": (lambda t, x: t.nn.functional.adaptive_max_pool2d(x * x, (2, 3)) ** 2,
+                            [(1, 2, 5, 7)]),
+    "batch_norm_train": (lambda t, x, w, b: t.nn.functional.batch_norm(
+        x, None, None, w, b, training=True) ** 2, [(4, 3, 2, 2), (3,), (3,)]),
+    "batch_norm_eval": (lambda t, x, w, b: t.nn.functional.batch_norm(
+        x, t.ones(3, dtype=t.float64) * 0.5, t.ones(3, dtype=t.float64) * 2, w, b) ** 2,
+        [(4, 3, 2), (3,), (3,)]),
+    "layer_norm": (lambda t, x, w, b: t.nn.functional.layer_norm(x, (4,), w, b) ** 2,
+                   [(3, 4), (4,), (4,)]),
+    "group_norm": (lambda t, x, w, b: t.nn.functional.group_norm(x, 2, w, b) ** 2,
+                   [(2, 4, 3), (4,), (4,)]),
+    "mse_loss": (lambda t, x, y: t.nn.functional.mse_loss(x * x, y), [(3, 4), (3, 4)]),
+    "l1_loss": (lambda t, x, y: t.nn.functional.l1_loss(x * x, y), [(3, 4), (3, 4)]),
+    "smooth_l1_loss": (lambda t, x, y: t.nn.functional.smooth_l1_loss(x * x, y, beta=0.5),
+                       [(3, 4), (3, 4)]),
+    "huber_loss": (lambda t, x, y: t.nn.functional.huber_loss(x * x, y, reduction="sum"),
+                   [(3, 4), (3, 4)]),
+    "bce": (lambda t, x, y: t.nn.functional.binary_cross_entropy(t.sigmoid(x), t.sigmoid(y)),
+            [(3, 4), (3, 4)]),
+    "bce_with_logits": (lambda t, x, y: t.nn.functional.binary_cross_entropy_with_logits(
+        x * 2, t.sigmoid(y), pos_weight=t.tensor([1.0, 2.0, 0.5, 1.0], dtype=t.float64)),
+        [(3, 4), (3, 4)]),
+    "cross_entropy_probs": (lambda t, x, y: t.nn.functional.cross_entropy(
+        x * x, t.softmax(y, 1), label_smoothing=0.1), [(3, 4), (3, 4)]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(LAYER_CASES))
+def test_layer_second_derivatives_match_torch(name):
+    fn, shapes = LAYER_CASES[name]
+    compare_twice(fn, shapes, rtol=1e-5, atol=1e-7)
+
+
+@pytest.mark.parametrize("kw", [{}, {"reduction": "sum"}, {"reduction": "none"},
+                                {"label_smoothing": 0.2}, {"ignore_index": 1},
+                                {"weight": True, "label_smoothing": 0.1}])
+def test_cross_entropy_and_nll_second_derivatives_match_torch(kw):
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((5, 4, 3))
+    target = rng.integers(0, 4, (5, 3))
+
+    def fn(t, x):
+        k = dict(kw)
+        if k.pop("weight", False):
+            k["weight"] = t.tensor([1.0, 2.0, 0.5, 1.5], dtype=t.float64)
+        tt = t.tensor(target)
+        return (t.nn.functional.cross_entropy(x * x, tt, **k)
+                + t.nn.functional.nll_loss(t.log_softmax(x, 1) * x, tt,
+                                           **{a: b for a, b in k.items()
+                                              if a != "label_smoothing"}).sum())
+    compare_twice(fn, inputs=[x])
+
+
+@pytest.mark.parametrize("name", ["conv2d", "max_pool2d_2x2", "avg_pool2d", "batch_norm_train",
+                                  "layer_norm", "bce_with_logits"])
+def test_layer_gradgradcheck(name):
+    fn, shapes = LAYER_CASES[name]
+    rng = np.random.default_rng(2)
+    xs = [galton.tensor(rng.standard_normal(s), requires_grad=True) for s in shapes]
+    assert gradgradcheck(lambda *a: fn(galton, *a), xs)
+
+
+def test_seed_cnn_float32_step_under_create_graph():
+    """The seed-000 network in float32 (compiled kernels where present): the gradient penalty
+    of its logits with respect to the image, differentiated into the weights."""
+    import torch
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((2, 1, 28, 28)).astype(np.float32)
+    results = []
+    for lib in (galton, torch):
+        lib.manual_seed(0)
+        nn = lib.nn
+        net = nn.Sequential(nn.Conv2d(1, 4, 3), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(4, 8, 3),
+                            nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(), nn.Linear(200, 10))
+        if lib is galton:
+            state = {k: v.detach().numpy().copy() for k, v in net.state_dict().items()}
+        else:
+            net.load_state_dict({k: torch.tensor(v) for k, v in state.items()})
+        xi = lib.tensor(x, requires_grad=True)
+        (gx,) = lib.autograd.grad(net(xi).logsumexp(1).sum(), xi, create_graph=True)
+        penalty = (gx * gx).sum()
+        penalty.backward()
+        results.append([p.grad.numpy().copy() for p in net.parameters()])
+    for a, b in zip(*results):
+        np.testing.assert_allclose(a, b, rtol=2e-3, atol=1e-6)
