@@ -288,3 +288,39 @@ def test_seed_cnn_float32_step_under_create_graph():
         results.append([p.grad.numpy().copy() for p in net.parameters()])
     for a, b in zip(*results):
         np.testing.assert_allclose(a, b, rtol=2e-3, atol=1e-6)
+
+
+# --- real-program idioms, against PyTorch ----------------------------------------------------
+
+def _mlp_state(lib, seed=0):
+    rng = np.random.default_rng(seed)
+    return {"0.weight": rng.standard_normal((8, 2)), "0.bias": rng.standard_normal(8),
+            "2.weight": rng.standard_normal((1, 8)), "2.bias": rng.standard_normal(1)}
+
+
+def _idiom(lib, which):
+    net = lib.nn.Sequential(lib.nn.Linear(2, 8), lib.nn.Tanh(), lib.nn.Linear(8, 1)).double()
+    net.load_state_dict({k: lib.tensor(v) for k, v in _mlp_state(lib).items()})
+    rng = np.random.default_rng(1)
+    x = lib.tensor(rng.standard_normal((5, 2)), requires_grad=True)
+    y = lib.tensor(rng.standard_normal((5, 1)))
+    if which == "maml":  # one inner SGD step with create_graph, the outer loss through it
+        params = dict(net.named_parameters())
+        inner = ((lib.func.functional_call(net, params, x) - y) ** 2).mean()
+        grads = lib.autograd.grad(inner, list(params.values()), create_graph=True)
+        fast = {k: p - 0.1 * g for (k, p), g in zip(params.items(), grads)}
+        outer = ((lib.func.functional_call(net, fast, x * 2) - y) ** 2).mean()
+    else:  # physics-informed: u'' + u = 0 at the points, derivatives of the net's output in x
+        u = net(x)
+        (du,) = lib.autograd.grad(u.sum(), x, create_graph=True)
+        (ddu,) = lib.autograd.grad(du[:, 0].sum(), x, create_graph=True)
+        outer = ((ddu[:, 0:1] + u) ** 2).mean()
+    outer.backward()
+    return [p.grad.numpy().copy() for p in net.parameters()]
+
+
+@pytest.mark.parametrize("which", ["maml", "pinn"])
+def test_maml_and_physics_informed_losses_match_torch(which):
+    import torch
+    for a, b in zip(_idiom(galton, which), _idiom(torch, which)):
+        np.testing.assert_allclose(a, b, rtol=1e-8, atol=1e-10)
