@@ -47,6 +47,8 @@ for _mod in _ops.loaded_modules():
                 and _f.__module__ == _mod.__name__ and _n not in globals()):
             globals()[_n] = _f
 from .ops.inplace import masked_fill_ as _mf  # noqa: E402,F401
+from .linalg._top_level import (cholesky, cholesky_inverse, cholesky_solve, det,  # noqa: E402
+                                inverse, logdet, matrix_power, pinverse, qr, slogdet, svd)
 
 
 def is_tensor(obj):
@@ -65,7 +67,7 @@ def is_floating_point(x):
 _SUBMODULES = ("nn", "optim", "utils", "vision", "train", "metrics", "plot", "jit", "onnx",
                "amp", "text", "hub", "serialization", "metadata", "playground",
                "regularization", "cuda", "backends", "accelerator", "version", "testing",
-               "autograd", "func")
+               "autograd", "func", "linalg", "distributions")
 
 
 def __getattr__(name):

@@ -52,3 +52,13 @@ def _matmul(a, b):
 
 
 _bind()
+
+
+def _bind_linalg():
+    # det, inverse, svd, ... live in galton/linalg, a namespace above ops
+    from .linalg import _top_level
+    for name in _top_level.TENSOR_METHODS:
+        setattr(Tensor, name, getattr(_top_level, name))
+
+
+_bind_linalg()

@@ -1,0 +1,154 @@
+"""The decompositions: qr, eigh / eigvalsh, svd / svdvals, batched as in PyTorch.
+
+Their outputs come together from one factorisation, so one backward takes the gradients of
+all of them (see ``multi_result``). The formulas are the standard ones for real matrices;
+each is written out next to its forward. Like PyTorch's, the gradients of eigenvectors and
+singular vectors are defined only where the eigenvalues (singular values) are distinct.
+"""
+import numpy as np
+
+from ..tensor import Tensor, make_result, will_record
+from ._common import check_matrix, mT, multi_result, return_type, xp_of
+
+_QR = return_type("linalg_qr", ["Q", "R"])
+_Eigh = return_type("linalg_eigh", ["eigenvalues", "eigenvectors"])
+_SVD = return_type("linalg_svd", ["U", "S", "Vh"])
+
+
+def _diag_embed(xp, v):
+    out = xp.zeros(v.shape + v.shape[-1:], v.dtype)
+    idx = xp.arange(v.shape[-1])
+    out[..., idx, idx] = v
+    return out
+
+
+def _solve_right_t(xp, r, g):
+    """g R^-T for a square triangular R (a solve, never an explicit inverse)."""
+    return mT(xp.linalg.solve(r, mT(g)))
+
+
+def qr(A, mode="reduced", *, out=None):
+    """A = Q R with orthonormal columns in Q and R upper triangular.
+
+    mode: 'reduced' (Q is m x k, R is k x n, k = min(m, n)), 'complete' (Q is m x m) or
+    'r' (R only; Q is empty and nothing is differentiable).
+    """
+    if mode not in ("reduced", "complete", "r"):
+        raise RuntimeError(f"qr received unrecognized mode '{mode}' but expected one of "
+                           "'reduced' (default), 'r', or 'complete'")
+    a = check_matrix("linalg.qr", A)
+    xp = xp_of(a)
+    q, r = xp.linalg.qr(a, mode="complete" if mode == "complete" else "reduced")
+    if mode == "r":
+        return _QR(Tensor._wrap(xp.zeros((0,), a.dtype)), Tensor._wrap(r))
+    m, n = a.shape[-2:]
+
+    def backward(gq, gr):
+        if mode == "complete" and m > n:
+            raise RuntimeError("The QR decomposition is not differentiable when mode='complete' "
+                               "and nrows > ncols.")
+        x = gr @ mT(r) - mT(q) @ gq
+        if m >= n:
+            # the upper triangle of x mirrored into a symmetric matrix (the diagonal once)
+            sym = xp.triu(x)
+            sym = sym + mT(xp.triu(x, 1))
+            return (_solve_right_t(xp, r, q @ sym + gq),)
+        skew = xp.tril(mT(x) - x)
+        ga = _solve_right_t(xp, r[..., :, :m], q @ skew)
+        ga = xp.concatenate([ga, xp.zeros(ga.shape[:-1] + (n - m,), ga.dtype)], -1)
+        return (ga + q @ gr,)
+    return _QR(*multi_result([q, r], (A,), backward, "LinalgQrBackward0"))
+
+
+def _check_uplo(UPLO):
+    if UPLO not in ("L", "U"):
+        raise RuntimeError(f"Expected UPLO argument to be 'L' or 'U', but got {UPLO}")
+
+
+def eigh(A, UPLO="L", *, out=None):
+    """Eigenvalues (ascending) and orthonormal eigenvectors of a symmetric matrix; only the
+    ``UPLO`` triangle is read.
+
+    Backward: with K = skew(V^T gV) / (L_j - L_i) off the diagonal and gL on it,
+    gA = V K V^T.
+    """
+    _check_uplo(UPLO)
+    a = check_matrix("linalg.eigh", A, square=True)
+    xp = xp_of(a)
+    w, v = xp.linalg.eigh(a, UPLO=UPLO)
+
+    def backward(gw, gv):
+        k = mT(v) @ gv
+        k = 0.5 * (k - mT(k))
+        e = w[..., None, :] - w[..., :, None]
+        n = w.shape[-1]
+        e[..., range(n), range(n)] = 1
+        k = k / e
+        k[..., range(n), range(n)] = gw
+        return (v @ k @ mT(v),)
+    return _Eigh(*multi_result([w, v], (A,), backward, "LinalgEighBackward0"))
+
+
+def eigvalsh(A, UPLO="L", *, out=None):
+    """The eigenvalues of a symmetric matrix, ascending. Backward: V diag(g) V^T."""
+    _check_uplo(UPLO)
+    a = check_matrix("linalg.eigh", A, square=True)  # PyTorch names eigh here too
+    xp = xp_of(a)
+    if not will_record((A,)):
+        return Tensor._wrap(xp.linalg.eigvalsh(a, UPLO=UPLO))
+    w, v = xp.linalg.eigh(a, UPLO=UPLO)
+    return make_result(w, (A,), lambda g: ((v * g[..., None, :]) @ mT(v),),
+                       "LinalgEighBackward0")
+
+
+def svd(A, full_matrices=True, *, driver=None, out=None):
+    """A = U diag(S) Vh, singular values descending. With ``full_matrices=False`` U is m x k
+    and Vh is k x n (k = min(m, n)); the extra columns of a full U carry no gradient.
+    ``driver`` is accepted for PyTorch's signature (it picks a CUDA solver there)."""
+    a = check_matrix("linalg.svd", A)
+    xp = xp_of(a)
+    u, s, vh = xp.linalg.svd(a, full_matrices=full_matrices)
+    m, n = a.shape[-2:]
+    kk = s.shape[-1]
+
+    def backward(gu, gs, gvh):
+        uk, vk, gu, gvh = u[..., :, :kk], vh[..., :kk, :], gu[..., :, :kk], gvh[..., :kk, :]
+        return (_svd_backward(xp, gu, gs, gvh, uk, s, vk, m, n),)
+    return _SVD(*multi_result([u, s, vh], (A,), backward, "LinalgSvdBackward0"))
+
+
+def _svd_backward(xp, gu, gs, gvh, u, s, vh, m, n):
+    """The gradient of A = U diag(S) Vh (reduced) from those of U, S and Vh: the standard
+    formula with F_ij = 1 / (s_j^2 - s_i^2), plus the parts of gU (gVh) outside U's (Vh's)
+    span when A is tall (wide)."""
+    uhgu = mT(u) @ gu
+    uhgu = uhgu - mT(uhgu)
+    vhgv = vh @ mT(gvh)
+    vhgv = vhgv - mT(vhgv)
+    s2 = s * s
+    e = s2[..., None, :] - s2[..., :, None]
+    k = s.shape[-1]
+    e[..., range(k), range(k)] = 1
+    ga = (uhgu * s[..., None, :] + s[..., :, None] * vhgv) / e
+    ga[..., range(k), range(k)] += gs
+    if m > n:
+        ga = u @ ga
+        gus = gu / s[..., None, :]
+        ga = ga + gus - u @ (mT(u) @ gus)
+        return ga @ vh
+    if m < n:
+        ga = ga @ vh
+        sgv = gvh / s[..., :, None]
+        ga = ga + sgv - (sgv @ mT(vh)) @ vh
+        return u @ ga
+    return u @ ga @ vh
+
+
+def svdvals(A, *, driver=None, out=None):
+    """The singular values, descending. Backward: U diag(g) Vh."""
+    a = check_matrix("linalg.svdvals", A)
+    xp = xp_of(a)
+    if not will_record((A,)):
+        return Tensor._wrap(xp.linalg.svd(a, compute_uv=False))
+    u, s, vh = xp.linalg.svd(a, full_matrices=False)
+    return make_result(s, (A,), lambda g: ((u * g[..., None, :]) @ vh,), "LinalgSvdBackward0")

@@ -1,0 +1,212 @@
+"""Inverting and factoring square matrices: inv, det, slogdet, solve, solve_triangular,
+cholesky. Each forward is one LAPACK call through NumPy; each backward is written beside it.
+
+Every op takes a batch of matrices (``(*, n, n)``) as PyTorch does.
+"""
+import numpy as np
+
+from ..tensor import Tensor, make_result
+from ..ops._util import unbroadcast
+from ._common import (LinAlgError, check_float, check_matrix, first_zero_pivot, inv_fails, mT,
+                      not_pd_error, not_pd_order, return_type, singular_error, xp_of)
+
+_Slogdet = return_type("linalg_slogdet", ["sign", "logabsdet"])
+
+
+def inv(A, *, out=None):
+    """The inverse of a square matrix (or of each in a batch); a singular one is an error.
+
+    Backward: d(A^-1) = -A^-1 dA A^-1, so gA = -A^-T g A^-T.
+    """
+    a = check_matrix("linalg.inv", A, square=True)
+    xp = xp_of(a)
+    try:
+        y = xp.linalg.inv(a)
+    except np.linalg.LinAlgError:
+        raise singular_error("linalg.inv", a) from None
+
+    def backward(g):
+        yt = mT(y)
+        return (-(yt @ g @ yt),)
+    return make_result(y, (A,), backward, "LinalgInvExBackward0")
+
+
+def _adjugate_t(a):
+    """The transposed adjugate det(A) A^-T, computed from an SVD so it exists for a singular A
+    too (where det's gradient is still defined): adj(A)^T = det(U) det(V) U diag(p) V^T with
+    p_i the product of the singular values other than s_i."""
+    xp = xp_of(a)
+    u, s, vt = xp.linalg.svd(a)
+    ones = xp.ones(s.shape[:-1] + (1,), s.dtype)
+    left = xp.cumprod(xp.concatenate([ones, s[..., :-1]], -1), -1)
+    right = xp.flip(xp.cumprod(xp.concatenate([ones, xp.flip(s, -1)[..., :-1]], -1), -1), -1)
+    sign = xp.linalg.det(u) * xp.linalg.det(vt)
+    return sign[..., None, None] * ((u * (left * right)[..., None, :]) @ vt)
+
+
+def det(A, *, out=None):
+    """The determinant of a square matrix (or of each in a batch).
+
+    Backward: d det(A) = det(A) tr(A^-1 dA), so gA = g det(A) A^-T (via the adjugate where
+    A is singular).
+    """
+    a = check_matrix("linalg.det", A, square=True)
+    xp = xp_of(a)
+    d = xp.asarray(xp.linalg.det(a))
+
+    def backward(g):
+        if xp.all(d != 0):
+            return ((g * d)[..., None, None] * mT(xp.linalg.inv(a)),)
+        return (g[..., None, None] * _adjugate_t(a),)
+    return make_result(d, (A,), backward, "LinalgDetBackward0")
+
+
+def slogdet(A, *, out=None):
+    """(sign, log|det A|): the determinant without overflow. Only logabsdet has a gradient,
+    A^-T times its incoming gradient."""
+    a = check_matrix("linalg.slogdet", A, square=True)
+    xp = xp_of(a)
+    sign, logabs = xp.linalg.slogdet(a)
+    sign, logabs = xp.asarray(sign), xp.asarray(logabs)
+
+    def backward(g):
+        return (g[..., None, None] * mT(xp.linalg.inv(a)),)
+    return _Slogdet(Tensor._wrap(sign), make_result(logabs, (A,), backward,
+                                                     "LinalgSlogdetBackward0"))
+
+
+def _is_vector_rhs(a, b):
+    # PyTorch's rule: B is a (batch of) vector(s) when it is 1-D or has A's shape minus one dim
+    return b.ndim == 1 or (b.ndim == a.ndim - 1 and b.shape == a.shape[:-1])
+
+
+def solve(A, B, *, left=True, out=None):
+    """X with A X = B (``left=True``) or X A = B; B may be a (batch of) vector(s).
+
+    Backward: gB solves the transposed system, gA = -gB X^T (both un-broadcast to the inputs).
+    """
+    a = check_matrix("linalg.solve", A, square=True)
+    b = B._data
+    check_float("linalg.solve", b)
+    if a.dtype != b.dtype:
+        raise RuntimeError(f"linalg.solve: Expected A and B to have the same dtype, but found "
+                           f"A of type {A.dtype} and B of type {B.dtype} instead")
+    xp = xp_of(a)
+    vector = _is_vector_rhs(a, b)
+    bm = b[..., :, None] if vector else b  # a column, also for left=False (as PyTorch)
+    n = a.shape[-1]
+    if (bm.shape[-2] if left else bm.shape[-1]) != n:
+        eq = "AX = B" if left else "XA = B"
+        raise RuntimeError(f"linalg.solve: Incompatible shapes of A and B for the equation {eq} "
+                           f"({a.shape[-2]}x{a.shape[-1]} and {bm.shape[-2]}x{bm.shape[-1]})")
+    at = a if left else mT(a)
+    rhs = bm if left else mT(bm)
+    try:
+        x = xp.linalg.solve(at, rhs)
+    except np.linalg.LinAlgError:
+        raise singular_error("torch.linalg.solve", a, solver=True) from None
+    xm = x if left else mT(x)
+    out_arr = xm[..., 0] if vector else xm
+
+    def backward(g):
+        gm = g[..., :, None] if vector else g
+        grhs = xp.linalg.solve(mT(at), gm if left else mT(gm))  # the transposed system
+        ga = -(grhs @ mT(x))
+        gb = grhs if left else mT(grhs)
+        if not left:
+            ga = mT(ga)
+        gb = gb[..., 0] if vector else gb
+        return unbroadcast(ga, a.shape), unbroadcast(gb, b.shape)
+    return make_result(out_arr, (A, B), backward, "LinalgSolveExBackward0")
+
+
+def solve_triangular(A, B, *, upper, left=True, unitriangular=False, out=None):
+    """X with A X = B (or X A = B) for a triangular A: only A's triangle is read.
+
+    Backward: gB solves the transposed system; gA = -gB X^T kept on A's triangle.
+    """
+    a = check_matrix("linalg.solve_triangular", A, square=True)
+    b = check_matrix("linalg.solve_triangular", B)
+    xp = xp_of(a)
+    k = 1 if unitriangular else 0
+    tri = xp.triu(a, k) if upper else xp.tril(a, -k)
+    if unitriangular:
+        tri = tri + xp.eye(a.shape[-1], dtype=a.dtype)
+    at, rhs = (tri, b) if left else (mT(tri), mT(b))
+    try:
+        x = xp.linalg.solve(at, rhs)
+    except np.linalg.LinAlgError:
+        raise singular_error("linalg.solve_triangular", a, solver=True) from None
+    out_arr = x if left else mT(x)
+
+    def backward(g):
+        grhs = xp.linalg.solve(mT(at), g if left else mT(g))
+        ga = -(grhs @ mT(x))
+        ga = ga if left else mT(ga)
+        ga = xp.triu(ga, k) if upper else xp.tril(ga, -k)
+        gb = grhs if left else mT(grhs)
+        return unbroadcast(ga, a.shape), unbroadcast(gb, b.shape)
+    return make_result(out_arr, (A, B), backward, "LinalgSolveTriangularBackward0")
+
+
+def cholesky(A, *, upper=False, out=None):
+    """The Cholesky factor L (A = L L^T) of a symmetric positive-definite matrix; with
+    ``upper=True`` the factor U = L^T. Only the lower (upper) triangle of A is read.
+
+    Backward (the symmetric gradient PyTorch gives): with T = tril(L^T gL),
+    gA = L^-T (T + tril(T, -1)^T) / 2 L^-1.
+    """
+    a = check_matrix("linalg.cholesky", A, square=True)
+    xp = xp_of(a)
+    src = mT(a) if upper else a  # NumPy reads the lower triangle
+    try:
+        low = xp.linalg.cholesky(src)
+    except np.linalg.LinAlgError:
+        raise not_pd_error("linalg.cholesky", src) from None
+
+    def backward(g):
+        gl = mT(g) if upper else g
+        t = xp.tril(mT(low) @ gl)
+        s = 0.5 * (t + mT(xp.tril(t, -1)))
+        linv = xp.linalg.inv(low)
+        return (mT(linv) @ s @ linv,)
+    return make_result(mT(low) if upper else low, (A,), backward, "LinalgCholeskyExBackward0")
+
+
+_InvEx = return_type("linalg_inv_ex", ["inverse", "info"])
+_CholeskyEx = return_type("linalg_cholesky_ex", ["L", "info"])
+
+
+def _ex(fn, A, code, result_type, check_errors):
+    """Run fn; on a numerical failure, the well-posed matrices of the batch still get their
+    result and ``info`` holds LAPACK's code for each failed one (the others are NaN)."""
+    try:
+        out = fn(A)
+        return result_type(out, Tensor._wrap(np.zeros(A.shape[:-2], np.int32)))
+    except RuntimeError as exc:
+        if check_errors or not isinstance(exc, LinAlgError):
+            raise
+    a = A._data
+    flat = a.reshape((-1,) + a.shape[-2:])
+    res = np.full(flat.shape, np.nan, a.dtype)
+    info = np.zeros(flat.shape[0], np.int32)
+    for i, m in enumerate(flat):
+        info[i] = code(m)
+        if not info[i]:
+            res[i] = fn(Tensor._wrap(m))._data
+    return result_type(Tensor._wrap(res.reshape(a.shape)),
+                       Tensor._wrap(info.reshape(a.shape[:-2])))
+
+
+def inv_ex(A, *, check_errors=False, out=None):
+    """``inv`` that reports a singular input in ``info`` (the index of its zero pivot) instead
+    of raising, unless ``check_errors``. Not differentiable where it failed."""
+    return _ex(inv, A, lambda m: first_zero_pivot(m) if inv_fails(m) else 0, _InvEx,
+               check_errors)
+
+
+def cholesky_ex(A, *, upper=False, check_errors=False, out=None):
+    """``cholesky`` that reports a non-positive-definite input in ``info`` (the order of the
+    failing leading minor) instead of raising, unless ``check_errors``."""
+    return _ex(lambda x: cholesky(x, upper=upper), A,
+               lambda m: not_pd_order(m.T if upper else m), _CholeskyEx, check_errors)
