@@ -8,7 +8,8 @@ import importlib
 from .._quiet import NUMERIC_OPS, quiet_module
 
 MODULES = ["arithmetic", "pointwise", "reduction", "linalg", "shape", "indexing", "inplace",
-           "conversion", "index_ops", "joining", "activation", "conv", "pooling", "normalization"]
+           "conversion", "index_ops", "joining", "activation", "conv", "pooling", "normalization",
+           "special"]
 
 _loaded = []
 for _name in MODULES:
