@@ -198,8 +198,11 @@ def _deliver_leaf(leaf, g, capture, accumulate, fresh):
         leaf.grad = _wrap(g)
     else:
         a = leaf.grad._data
-        if a.flags.writeable and a.shape == g.shape:
-            a += g  # in place, as PyTorch does: a user's reference to .grad stays valid
+        # in place, as PyTorch does: a user's reference to .grad stays valid. Not into an
+        # array stored during this pass: it can be the very gradient still on its way to
+        # other inputs (add's backward hands the same array to both operands)
+        if a.flags.writeable and a.shape == g.shape and id(a) not in fresh:
+            a += g
         else:
             leaf.grad = _wrap(a + g)
 
