@@ -157,7 +157,8 @@ def clamp(x, min=None, max=None):  # noqa: A002
             keep &= a >= lo
         if hi is not None:
             keep &= a <= hi
-        return (g * keep,)
+        # a select, not a product: a NaN arriving at a clamped element stays out (PyTorch)
+        return (np.where(keep, g, np.zeros((), g.dtype)),)
     return make_result(y, (x,), backward, "ClampBackward1")
 
 
