@@ -63,7 +63,6 @@ def is_floating_point(x):
     return x.is_floating_point()
 
 
-
 _SUBMODULES = ("nn", "optim", "utils", "vision", "train", "metrics", "plot", "jit", "onnx",
                "amp", "text", "hub", "serialization", "metadata", "playground",
                "regularization", "cuda", "backends", "accelerator", "version", "testing",
