@@ -158,7 +158,7 @@ def clamp(x, min=None, max=None):  # noqa: A002
         if hi is not None:
             keep &= a <= hi
         # a select, not a product: a NaN arriving at a clamped element stays out (PyTorch)
-        return (np.where(keep, g, np.zeros((), g.dtype)),)
+        return (xp.where(keep, g, 0.0),)
     return make_result(y, (x,), backward, "ClampBackward1")
 
 
