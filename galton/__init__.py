@@ -33,6 +33,13 @@ from .random import Generator, default_generator, get_rng_state, initial_seed, m
 from . import ops as _ops
 
 from .version import __version__  # noqa: E402
+from ._format import get_printoptions, set_printoptions  # noqa: E402,F401
+from .compiler import compile  # noqa: E402,F401,A001
+from ._defaults import get_default_device, set_default_device  # noqa: E402,F401
+import math as _math  # noqa: E402
+
+inf, nan, pi, e = _math.inf, _math.nan, _math.pi, _math.e  # torch.inf, torch.pi, ...
+newaxis = None
 from .backends import (are_deterministic_algorithms_enabled,  # noqa: E402,F401
                        get_float32_matmul_precision, set_float32_matmul_precision,
                        use_deterministic_algorithms)
@@ -49,6 +56,8 @@ for _mod in _ops.loaded_modules():
 from .ops.inplace import masked_fill_ as _mf  # noqa: E402,F401
 from .linalg._top_level import (cholesky, cholesky_inverse, cholesky_solve, det,  # noqa: E402
                                 inverse, logdet, matrix_power, pinverse, qr, slogdet, svd)
+from . import _signatures  # noqa: E402
+_signatures.install(globals(), Tensor)  # input=/other=/out=/axis=/keepdims= as PyTorch takes them
 
 
 def is_tensor(obj):
@@ -66,7 +75,7 @@ def is_floating_point(x):
 _SUBMODULES = ("nn", "optim", "utils", "vision", "train", "metrics", "plot", "jit", "onnx",
                "amp", "text", "hub", "serialization", "metadata", "playground",
                "regularization", "cuda", "backends", "accelerator", "version", "testing",
-               "autograd", "func", "linalg", "distributions")
+               "autograd", "func", "linalg", "distributions", "compiler")
 
 
 def __getattr__(name):

@@ -4,7 +4,7 @@ The rules are PyTorch's (torch/_tensor_str.py): one number format for the whole 
 from its non-zero finite values (whole numbers as ``2.``, else 4 decimals, else scientific when
 the values span more than 1000x, exceed 1e8 or go below 1e-4), every element right-aligned to
 the widest, lines wrapped at 80 columns, and tensors over 1000 elements summarised with ``...``
-keeping 3 items at each edge.
+keeping 3 items at each edge. ``set_printoptions`` changes these as ``torch.set_printoptions``.
 """
 import math
 
@@ -16,6 +16,34 @@ PRECISION = 4
 THRESHOLD = 1000
 EDGEITEMS = 3
 LINEWIDTH = 80
+SCI_MODE = None  # None: chosen per tensor; True / False: forced
+
+_PROFILES = {"default": (4, 1000, 3, 80), "short": (2, 1000, 2, 80),
+             "full": (4, math.inf, 3, 80)}
+
+
+def set_printoptions(precision=None, threshold=None, edgeitems=None, linewidth=None,
+                     profile=None, sci_mode=None):
+    """How tensors print, as ``torch.set_printoptions``: digits after the point, the element
+    count above which a tensor is summarised, the items kept at each edge, the line width, a
+    profile ('default', 'short', 'full') and scientific notation (None: automatic)."""
+    global PRECISION, THRESHOLD, EDGEITEMS, LINEWIDTH, SCI_MODE
+    if profile is not None and profile in _PROFILES:
+        PRECISION, THRESHOLD, EDGEITEMS, LINEWIDTH = _PROFILES[profile]
+    if precision is not None:
+        PRECISION = precision
+    if threshold is not None:
+        THRESHOLD = threshold
+    if edgeitems is not None:
+        EDGEITEMS = edgeitems
+    if linewidth is not None:
+        LINEWIDTH = linewidth
+    SCI_MODE = sci_mode  # as PyTorch: every call sets it, None meaning automatic
+
+
+def get_printoptions():
+    return {"precision": PRECISION, "threshold": THRESHOLD, "edgeitems": EDGEITEMS,
+            "linewidth": LINEWIDTH, "sci_mode": SCI_MODE}
 
 
 class _Formatter:
@@ -37,7 +65,8 @@ class _Formatter:
         absv = np.abs(vals)
         lo, hi = absv.min(), absv.max()
         self.int_mode = bool(np.all(vals == np.ceil(vals)))
-        self.sci_mode = bool(hi / lo > 1000.0 or hi > 1.0e8 or lo < 1.0e-4)
+        self.sci_mode = (bool(hi / lo > 1000.0 or hi > 1.0e8 or lo < 1.0e-4)
+                         if SCI_MODE is None else bool(SCI_MODE))
         if self.sci_mode:
             strs, extra = [f"{v:.{PRECISION}e}" for v in vals.tolist()], 0
         elif self.int_mode:
@@ -66,7 +95,7 @@ def _summarized(a):
     if a.ndim == 0:
         return a
     if a.shape[0] > 2 * EDGEITEMS:
-        a = np.concatenate((a[:EDGEITEMS], a[-EDGEITEMS:]))
+        a = np.concatenate((a[:EDGEITEMS], a[a.shape[0] - EDGEITEMS:]))
     if a.ndim == 1:
         return a
     return np.stack([_summarized(r) for r in a])
@@ -74,7 +103,9 @@ def _summarized(a):
 
 def _vector(a, indent, summarize, fmt):
     per_line = max(1, math.floor((LINEWIDTH - indent) / (fmt.max_width + 2)))
-    if summarize and a.shape[0] > 2 * EDGEITEMS:
+    if summarize and not EDGEITEMS:
+        data = ["..."]
+    elif summarize and a.shape[0] > 2 * EDGEITEMS:
         data = ([fmt.format(v) for v in a[:EDGEITEMS].tolist()] + [" ..."] +
                 [fmt.format(v) for v in a[-EDGEITEMS:].tolist()])
     else:

@@ -3,7 +3,7 @@ import builtins
 
 import numpy as np
 
-from . import backend, dtypes
+from . import _defaults, backend, dtypes
 from ._quiet import quiet_module
 from .random import rng
 from .tensor import Tensor
@@ -22,6 +22,8 @@ def _np_dtype(dtype):
 def _finish(arr, dtype=None, device=None, requires_grad=False):
     if dtype is not None:
         arr = arr.astype(_np_dtype(dtype), copy=False)
+    if device is None:
+        device = _defaults._device  # set_default_device('cuda'); None on the CPU
     if device is not None:
         arr = backend.to_device(arr, backend.device(device))
     t = Tensor._wrap(arr)

@@ -22,5 +22,6 @@ for _name in _FAMILIES:
     for _n in getattr(_mod, "__all__", ()):
         globals()[_n] = getattr(_mod, _n)
 
-from . import functional, init, utils  # noqa: E402,F401
+from . import functional, init, parallel, utils  # noqa: E402,F401
 from . import modules  # noqa: E402,F401  (torch.nn.modules.rnn.LSTM and the like)
+from .parallel import DataParallel  # noqa: E402,F401

@@ -13,7 +13,7 @@ from .module import Module
 from .parameter import Parameter
 
 __all__ = ["BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "LayerNorm", "GroupNorm",
-           "InstanceNorm1d", "InstanceNorm2d", "LocalResponseNorm"]
+           "InstanceNorm1d", "InstanceNorm2d", "LocalResponseNorm", "RMSNorm"]
 
 
 class _NormBase(Module):
@@ -200,6 +200,37 @@ class LayerNorm(Module):
     def extra_repr(self):
         return (f"{self.normalized_shape}, eps={self.eps}, "
                 f"elementwise_affine={self.elementwise_affine}, bias={self.bias is not None}")
+
+
+class RMSNorm(Module):
+    """Scale each vector by the inverse of its root mean square over the last dims, then by a
+    learned weight (ones at first): LLaMA-style normalisation, as ``torch.nn.RMSNorm``.
+
+    >>> nn.RMSNorm(512)(galton.randn(8, 10, 512)).shape
+    galton.Size([8, 10, 512])
+    """
+
+    def __init__(self, normalized_shape, eps=None, elementwise_affine=True, device=None,
+                 dtype=None):
+        super().__init__()
+        if isinstance(normalized_shape, int):
+            normalized_shape = (normalized_shape,)
+        self.normalized_shape = tuple(int(s) for s in normalized_shape)
+        self.eps = eps
+        self.elementwise_affine = elementwise_affine
+        _affine_parameters(self, elementwise_affine, False, self.normalized_shape, device, dtype)
+        self._parameters.pop("bias", None)  # RMSNorm has no shift
+
+    def reset_parameters(self):
+        if self.weight is not None:
+            init.ones_(self.weight)
+
+    def forward(self, x):
+        return F.rms_norm(x, self.normalized_shape, self.weight, self.eps)
+
+    def extra_repr(self):
+        return (f"{self.normalized_shape}, eps={self.eps}, "
+                f"elementwise_affine={self.elementwise_affine}")
 
 
 class GroupNorm(Module):

@@ -9,7 +9,7 @@ from .._quiet import NUMERIC_OPS, quiet_module
 
 MODULES = ["arithmetic", "pointwise", "reduction", "linalg", "shape", "indexing", "inplace",
            "conversion", "index_ops", "joining", "activation", "conv", "pooling", "normalization",
-           "special"]
+           "special", "binning", "geometry"]
 
 _loaded = []
 for _name in MODULES:

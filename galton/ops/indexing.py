@@ -13,7 +13,7 @@ def _seq_is_tuple(seq):
     """PyTorch's legacy rule: a short list holding a sequence, slice, None, Ellipsis or tensor
     is a tuple of indices (``x[[[0, 1], [1, 2]]]`` is ``x[[0, 1], [1, 2]]``)."""
     return len(seq) < 32 and any(
-        i is None or i is Ellipsis or isinstance(i, (list, tuple, slice, Tensor, np.ndarray))
+        i is None or i is Ellipsis or isinstance(i, (list, tuple, range, slice, Tensor, np.ndarray))
         for i in seq)
 
 
@@ -30,6 +30,8 @@ def _item(i):
         return i
     if i is None or i is Ellipsis or isinstance(i, (int, np.integer)):
         return i
+    if isinstance(i, range):  # x[range(n), y]: a sequence of ints, as PyTorch reads it
+        return np.arange(i.start, i.stop, i.step, dtype=np.int64)
     if isinstance(i, (list, tuple)):
         arr = np.asarray([x.item() if isinstance(x, Tensor) else x for x in i])
         if arr.size and arr.dtype.kind not in "iub":

@@ -14,7 +14,7 @@ from ...ops.shape import reshape
 from ...tensor import Size, Tensor
 
 __all__ = ["batch_norm", "layer_norm", "group_norm", "instance_norm", "local_response_norm",
-           "normalize"]
+           "normalize", "rms_norm"]
 
 
 def _check_stat(name, t, c):
@@ -54,6 +54,28 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
                                f"{name} of shape {list(t._data.shape)} and normalized_shape = "
                                f"{list(shape)}")
     return _norm.layer_norm(input, shape, weight, bias, eps)
+
+
+def rms_norm(input, normalized_shape, weight=None, eps=None):
+    """Divide by the root mean square over the last dims given by ``normalized_shape`` (no
+    centring, unlike layer_norm), then scale elementwise; ``eps`` defaults to the dtype's
+    machine epsilon, as PyTorch."""
+    shape = (int(normalized_shape),) if isinstance(normalized_shape, (int, np.integer)) \
+        else tuple(int(s) for s in normalized_shape)
+    a = input._data
+    if tuple(a.shape[a.ndim - len(shape):]) != shape or len(shape) > a.ndim:
+        raise RuntimeError(f"Given normalized_shape={list(shape)}, expected input with shape "
+                           f"[*, {', '.join(str(s) for s in shape)}], but got input of size"
+                           f"{list(a.shape)}")
+    if weight is not None and tuple(weight._data.shape) != shape:
+        raise RuntimeError(f"Expected weight to be of same shape as normalized_shape, but got "
+                           f"weight of shape {list(weight._data.shape)} and normalized_shape = "
+                           f"{list(shape)}")
+    if eps is None:
+        eps = float(np.finfo(a.dtype if a.dtype.kind == "f" else np.float32).eps)
+    dims = tuple(range(a.ndim - len(shape), a.ndim))
+    out = input * ((input * input).mean(dims, keepdim=True) + eps).rsqrt()
+    return out if weight is None else out * weight
 
 
 def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):

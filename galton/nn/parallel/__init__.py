@@ -1,0 +1,8 @@
+"""``galton.nn.parallel``: running a module on several devices, as ``torch.nn.parallel``.
+
+galton computes on one device per process, so ``DataParallel`` is the pass-through that
+PyTorch's is on a machine without GPUs (or with one).
+"""
+from .data_parallel import DataParallel, data_parallel
+
+__all__ = ["DataParallel", "data_parallel"]
