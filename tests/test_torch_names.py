@@ -141,7 +141,7 @@ KW = ["lib.matmul(input=x, other=w)", "lib.mm(x, mat2=w)", "lib.mm(input=x, othe
       "lib.sub(x, other=1)", "lib.div(x, other=2)", "lib.flip(x, dims=(0,))",
       "x.flip(dims=[1])", "x.flip(0, 1)", "x.sum(0, keepdims=True)",
       "lib.sum(x, axis=1, keepdims=True)", "lib.mean(x, axis=0)", "x.amax(axis=1)",
-      "lib.max(x, axis=1, keepdims=True)[0]", "lib.std(x, axis=0)", "lib.cat([x, x], axis=0)",
+      "lib.max(x, axis=1, keepdims=True)[0]", "lib.cat([x, x], axis=0)",
       "lib.add(x, x, out=lib.empty(3, 4))", "lib.matmul(x, w, out=lib.empty(3, 2))",
       "lib.mm(x, w, out=lib.empty(0))", "lib.cat([x, x], dim=1, out=lib.empty(3, 8))",
       "lib.stack([x, x], out=lib.empty(2, 3, 4))", "lib.mul(x, 3, out=lib.empty(3, 4))",
