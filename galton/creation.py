@@ -271,6 +271,8 @@ def randint(low=0, high=None, size=None, *, generator=None, dtype=None, device=N
     """Random integers in [low, high): ``randint(10, (3,))`` or ``randint(2, 10, (3,))``."""
     if size is None:  # randint(high, size)
         low, high, size = 0, low, high
+    elif high is None:  # randint(high, size=size)
+        low, high = 0, low
     if high is None:
         raise TypeError("randint() missing required argument 'high'")
     low, high = int(low), int(high)

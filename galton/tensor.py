@@ -175,6 +175,16 @@ class Tensor:
         return self.device.type == "cuda"
 
     @property
+    def is_xpu(self):
+        """False: galton has no Intel GPU backend (programs test it beside is_cuda)."""
+        return False
+
+    @property
+    def is_mps(self):
+        """False: galton has no Apple GPU backend."""
+        return False
+
+    @property
     def xp(self):
         return backend.array_module(self._data)
 

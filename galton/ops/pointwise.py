@@ -168,6 +168,11 @@ clip = clamp
 def where(condition, a, b):
     """``where(cond, a, b)``: elements of a where cond is true, else of b (both broadcast)."""
     c = condition._data if isinstance(condition, Tensor) else np.asarray(condition)
+    if not isinstance(a, Tensor) and not isinstance(b, Tensor):
+        # where(cond, 1, 0): two Python scalars take PyTorch's default dtypes (int64, the
+        # default float, bool) as torch.tensor(1) would, then promote as two tensors do
+        from ..creation import tensor
+        a = tensor(a)
     x, y, ta, tb = operands(a, b)
     out = np.where(c, x, y)
     if not isinstance(out, np.ndarray):
