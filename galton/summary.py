@@ -21,7 +21,7 @@ row; a module called twice gets two rows.
 """
 import numpy as np
 
-from . import backend
+from . import _memory, backend
 from . import dtypes as _dtypes
 from .autograd import no_grad
 from .tensor import Tensor
@@ -200,6 +200,57 @@ def _with_batch(shape, rule, batch_size):
     return ([batch_size] + shape if add else shape), add
 
 
+_PROBE_SIDE = 32  # the spatial size of the probe that measures activations of large inputs
+
+
+def _check_memory(model, shapes, dtypes, batch):
+    """Refuse, in one line with the figures, an input whose forward pass cannot fit in memory
+    (a 3 x 100000 x 100000 image is 112 GiB before the first layer). Large inputs are measured
+    on a probe: the same model on one sample shrunk to _PROBE_SIDE in its last two dims, its
+    largest activation scaled back by the area and the batch (convolutional activations grow
+    with the area). Without a graph, a layer's input and output are what live at once: the
+    peak is taken as the input plus twice the largest activation."""
+    input_bytes = sum(int(np.prod(s)) * dt.np.itemsize for s, dt in zip(shapes, dtypes))
+    if input_bytes < 16 * 2 ** 20:
+        return
+    shape, dt = shapes[0], dtypes[0]
+    scale = batch
+    small = list(shape)
+    if batch > 1 or len(shape) >= 4:
+        small[0] = 1
+    if len(shape) >= 3:
+        for i in (-2, -1):
+            if small[i] > _PROBE_SIDE:
+                scale *= small[i] / _PROBE_SIDE
+                small[i] = _PROBE_SIDE
+    activations = 0
+    if len(shapes) == 1 and dt.is_floating_point:
+        total = [0]
+
+        def count(module, args, out):
+            if not module._modules:  # leaves only: containers pass their children's outputs on
+                total[0] = max(total[0], sum(t.numel() * t._data.dtype.itemsize
+                                             for t in _tensors(out)))
+        handles = [m.register_forward_hook(count) for m in model.modules()]
+        modes = [(m, m.training) for m in model.modules()]
+        try:
+            model.eval()
+            with no_grad():
+                model(Tensor._wrap(np.zeros(small, dt.np)))
+            activations = 2 * total[0] * scale
+        except Exception:  # noqa: BLE001 - a model of fixed input size: the input alone counts
+            activations = 0
+        finally:
+            for h in handles:
+                h.remove()
+            for m, mode in modes:
+                m.__dict__["training"] = mode
+    _memory.check_fits(f"summary: {type(model).__name__} on an input of size {list(shape)} (input "
+               f"{_memory.format_bytes(input_bytes)}, largest layer outputs about "
+               f"{_memory.format_bytes(activations)})", input_bytes + activations,
+               "use a smaller input size")
+
+
 def _make_inputs(model, input_size, batch_size, device, dtypes):
     if isinstance(input_size, (tuple, list)) and input_size and \
             all(isinstance(s, (tuple, list)) for s in input_size):
@@ -219,6 +270,7 @@ def _make_inputs(model, input_size, batch_size, device, dtypes):
     rule = _first_layer_rule(model)
     first, added = _with_batch([int(d) for d in sizes[0]], rule, batch_size)
     shapes = [first] + [([batch_size] if added else []) + [int(d) for d in s] for s in sizes[1:]]
+    _check_memory(model, shapes, dtypes, int(batch_size) if added else 1)
     dev = backend.device(device)
     inputs = []
     for shape, dt in zip(shapes, dtypes):

@@ -6,7 +6,7 @@ import sys
 # the errors a user's input causes (a bad name, a missing or corrupt file, an unreadable image,
 # a model that cannot take the data): answered with one line and exit status 2
 USER_ERRORS = (ValueError, TypeError, FileNotFoundError, IsADirectoryError, PermissionError,
-               RuntimeError, ImportError, KeyError, OSError)
+               RuntimeError, ImportError, KeyError, OSError, MemoryError)
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .. import _memory
 from ..tensor import Tensor
 from ..utils.data import TensorDataset
 
@@ -132,6 +133,10 @@ def _load_folder(root, image_size, seed):
     if image_size is None:
         image_size = (first.size[1], first.size[0])
     h, w = image_size
+    n = len(train_samples) + len(test_samples)
+    # the images as float32, and their normalised copies, all at once
+    _memory.check_fits(f"image folder {root}: {n} images of {channels} x {h} x {w}",
+                       2 * n * channels * h * w * 4, "choose a smaller --image-size")
 
     def read(samples):
         x = np.stack([fit_image(load_image(p), (h, w), channels) for p, _ in samples]) \
