@@ -75,7 +75,7 @@ def is_floating_point(x):
 _SUBMODULES = ("nn", "optim", "utils", "vision", "train", "metrics", "plot", "jit", "onnx",
                "amp", "text", "hub", "serialization", "metadata", "playground",
                "regularization", "cuda", "backends", "accelerator", "version", "testing",
-               "autograd", "func", "linalg", "distributions", "compiler")
+               "autograd", "func", "linalg", "distributions", "compiler", "explain")
 
 
 def __getattr__(name):

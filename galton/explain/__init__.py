@@ -1,0 +1,26 @@
+"""``galton.explain``: why did the model say that? Attributions over the input.
+
+Gradient methods (``gradients.py``): ``saliency``, ``input_x_gradient``, ``smoothgrad``,
+``integrated_gradients`` (with Captum's convergence delta), ``guided_backprop``.
+Class activation maps of a layer chosen by name (``cam.py``): ``grad_cam``,
+``grad_cam_plus_plus``. Perturbation (``occlusion.py``): ``occlusion``.
+
+Each takes ``(model, inputs, target=None, ...)``, with ``inputs`` a batch (N, ...) and
+``target`` the class to explain (None: the predicted one), and returns a Tensor: the
+inputs' shape, or (N, 1, H, W) for the CAMs. The results equal Captum's on the same
+weights (tests/explain). The pictures are in ``galton.plot`` (``heatmap``,
+``methods_grid``...).
+
+>>> from galton import explain
+>>> attr, delta = explain.integrated_gradients(model, images, target=7,
+...                                            return_convergence_delta=True)
+>>> cam = explain.grad_cam(model, images, layer="conv2")
+"""
+from .cam import conv_layers, grad_cam, grad_cam_plus_plus, last_conv_layer, layer_activations
+from .gradients import (guided_backprop, ig_steps, input_x_gradient, integrated_gradients,
+                        saliency, smoothgrad)
+from .occlusion import occlusion
+
+__all__ = ["saliency", "input_x_gradient", "smoothgrad", "integrated_gradients",
+           "guided_backprop", "ig_steps", "grad_cam", "grad_cam_plus_plus",
+           "layer_activations", "conv_layers", "last_conv_layer", "occlusion"]
