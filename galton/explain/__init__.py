@@ -3,7 +3,9 @@
 Gradient methods (``gradients.py``): ``saliency``, ``input_x_gradient``, ``smoothgrad``,
 ``integrated_gradients`` (with Captum's convergence delta), ``guided_backprop``.
 Class activation maps of a layer chosen by name (``cam.py``): ``grad_cam``,
-``grad_cam_plus_plus``. Perturbation (``occlusion.py``): ``occlusion``.
+``grad_cam_plus_plus``. Perturbation (``occlusion.py``): ``occlusion``. Model-agnostic: ``permutation_importance``
+(tables or image patches), ``shap_values`` (the ``shap`` package's Kernel, Permutation and
+Partition explainers). Attention: ``attention_maps`` (every MultiheadAttention, per head).
 
 Each takes ``(model, inputs, target=None, ...)``, with ``inputs`` a batch (N, ...) and
 ``target`` the class to explain (None: the predicted one), and returns a Tensor: the
@@ -16,11 +18,16 @@ weights (tests/explain). The pictures are in ``galton.plot`` (``heatmap``,
 ...                                            return_convergence_delta=True)
 >>> cam = explain.grad_cam(model, images, layer="conv2")
 """
+from .attention import attention_maps
 from .cam import conv_layers, grad_cam, grad_cam_plus_plus, last_conv_layer, layer_activations
 from .gradients import (guided_backprop, ig_steps, input_x_gradient, integrated_gradients,
                         saliency, smoothgrad)
 from .occlusion import occlusion
+from .permutation import METRICS, model_function, permutation_importance
+from .shapley import EXPLAINERS, ShapValues, additivity_gap, shap_values
 
 __all__ = ["saliency", "input_x_gradient", "smoothgrad", "integrated_gradients",
            "guided_backprop", "ig_steps", "grad_cam", "grad_cam_plus_plus",
-           "layer_activations", "conv_layers", "last_conv_layer", "occlusion"]
+           "layer_activations", "conv_layers", "last_conv_layer", "occlusion",
+           "permutation_importance", "model_function", "METRICS", "shap_values", "ShapValues",
+           "additivity_gap", "EXPLAINERS", "attention_maps"]
