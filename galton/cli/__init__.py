@@ -1,4 +1,4 @@
-"""The ``galton`` command line: train, evaluate, predict, summary, data, info, run.
+"""The ``galton`` command line: train, evaluate, predict, explain, summary, data, info, run.
 
 Each command is a thin shell over public functions (``galton.train.train_run``,
 ``evaluate_run``, ``load_model``, ``galton.vision.preprocess``...). Bad input gets one line on
@@ -12,20 +12,21 @@ import argparse
 import os
 import sys
 
-from . import (convert, data, evaluate, info, optim_playground, predict, run, serve, summary,
-               train)
+from . import (convert, data, evaluate, explain, info, optim_playground, predict, run, serve,
+               summary, train)
 from ._common import EXIT_INTERRUPTED, USER_ERRORS, debug, fail, one_line
 
 __all__ = ["main", "build_parser"]
 
-COMMANDS = (train, evaluate, predict, serve, summary, data, info, convert, optim_playground,
-            run)
+COMMANDS = (train, evaluate, predict, explain, serve, summary, data, info, convert,
+            optim_playground, run)
 
 EXAMPLES = """examples:
   galton train --model mnist_cnn --data mnist-sample --epochs 2 --optimizer sgd --lr 0.01 \\
                --momentum 0.9 --out runs/mnist_cnn
   galton evaluate runs/mnist_cnn
   galton predict runs/mnist_cnn digit.png
+  galton explain runs/mnist_cnn digit.png --method gradcam   # where the model looked
   galton serve runs/mnist_cnn        # web page to draw a digit on
   galton summary mnist_cnn --input-size 1 28 28
   galton data list

@@ -39,16 +39,22 @@ def _overlay(ax, image, attr, cmap, alpha, sign, mean, std):
         raise ValueError(f"attribution of shape {heat.shape} does not match the image "
                          f"{img.shape[:2]}")
     ax.imshow(img, cmap="gray" if img.ndim == 2 else None, vmin=0, vmax=1)
-    if sign == "all":
-        cmap = "bwr" if cmap == "jet" else cmap
-        return ax.imshow(heat, cmap=cmap, alpha=alpha, vmin=-1, vmax=1)
-    return ax.imshow(heat, cmap=cmap, alpha=alpha, vmin=0, vmax=1)
+    plt = pyplot()
+    if sign == "all" and cmap == "jet":
+        cmap = "bwr"  # signed values need a colour map with a neutral middle
+    lo = -1 if sign == "all" else 0
+    norm = plt.Normalize(lo, 1)
+    rgba = plt.get_cmap(cmap)(norm(heat))
+    # opacity grows with the attribution: where the model did not look, the image shows
+    rgba[..., 3] = alpha * np.sqrt(np.abs(heat))
+    ax.imshow(rgba)
+    return plt.cm.ScalarMappable(norm=norm, cmap=cmap)
 
 
-def heatmap(image, attribution, path=None, cmap="jet", alpha=0.5, sign="absolute",
+def heatmap(image, attribution, path=None, cmap="jet", alpha=0.7, sign="absolute",
             mean=None, std=None, title=None, colorbar=True):
-    """One image with its attribution drawn over it (colour map ``cmap`` at opacity
-    ``alpha``); ``mean``/``std`` undo the image's normalisation. See ``attribution_map``
+    """One image with its attribution drawn over it in colour map ``cmap``, opaque up to
+    ``alpha`` where the attribution is largest and clear where it is zero; ``mean``/``std`` undo the image's normalisation. See ``attribution_map``
     for ``sign``."""
     plt = pyplot()
     fig, ax = plt.subplots(figsize=(3.4, 3))
@@ -62,7 +68,7 @@ def heatmap(image, attribution, path=None, cmap="jet", alpha=0.5, sign="absolute
     return finish(fig, path)
 
 
-def methods_grid(image, attributions, path=None, cmap="jet", alpha=0.5, sign="absolute",
+def methods_grid(image, attributions, path=None, cmap="jet", alpha=0.7, sign="absolute",
                  mean=None, std=None, title=None):
     """One input, several methods side by side: the image, then each ``{name: attribution}``
     over it."""
@@ -84,7 +90,7 @@ def methods_grid(image, attributions, path=None, cmap="jet", alpha=0.5, sign="ab
     return finish(fig, path)
 
 
-def inputs_grid(images, attributions, path=None, titles=None, cols=6, cmap="jet", alpha=0.5,
+def inputs_grid(images, attributions, path=None, titles=None, cols=6, cmap="jet", alpha=0.7,
                 sign="absolute", mean=None, std=None, title=None, title_colors=None):
     """Several inputs, one method: each image with its attribution over it, captioned by
     ``titles`` (coloured by ``title_colors``)."""
@@ -94,7 +100,7 @@ def inputs_grid(images, attributions, path=None, titles=None, cols=6, cmap="jet"
         raise ValueError(f"{n} images but {len(attributions)} attributions")
     cols = max(1, min(cols, n))
     rows = max(1, math.ceil(n / cols))
-    fig, axes = plt.subplots(rows, cols, figsize=(1.9 * cols, 2.1 * rows), squeeze=False)
+    fig, axes = plt.subplots(rows, cols, figsize=(1.9 * cols, 2.3 * rows), squeeze=False)
     for i, ax in enumerate(axes.flat):
         ax.axis("off")
         if i >= n:

@@ -29,7 +29,7 @@ from .report import evaluate_classifier, text_report, write_metrics, write_pictu
 from .trainer import Trainer, TrainingDiverged
 
 __all__ = ["DEFAULTS", "OPTIMIZERS", "SCHEDULERS", "train_run", "evaluate_run",
-           "read_checkpoint_config"]
+           "load_run_test_set", "read_checkpoint_config"]
 
 DEFAULTS = {
     "model": None, "data": None, "data_root": "./data", "epochs": 2, "batch_size": 64,
@@ -263,9 +263,9 @@ def _last_good(out, finished):
     return f"the last good checkpoint is {path} (epoch {finished})"
 
 
-def evaluate_run(folder, data_root=None, out=None, model=None):
-    """Evaluate a run's model.safetensors on its dataset's test split; writes metrics.json and
-    the pictures into ``out`` (default: the run folder). Returns (metrics, text report).
+def load_run_test_set(folder, data_root=None, model=None):
+    """(model, metadata, test dataset, run folder) of a run folder (or its model file): the
+    test split of the dataset the model was trained on, as ``galton evaluate`` measures it.
 
     ``model``: the architecture as the user names it, needed for a class of the user's own
     (``file.py:ClassName``), which a run folder can never make galton import."""
@@ -282,7 +282,15 @@ def evaluate_run(folder, data_root=None, out=None, model=None):
                      seed=cfg.get("seed", 0), image_size=cfg.get("image_size"), limit=1)
     if meta.get("loss") == "bce":
         data.test = _binary_targets(data.test)
-    scores = evaluate_classifier(model, data.test, meta, EVAL_BATCH)
+    return model, meta, data.test, run_dir
+
+
+def evaluate_run(folder, data_root=None, out=None, model=None):
+    """Evaluate a run's model.safetensors on its dataset's test split; writes metrics.json and
+    the pictures into ``out`` (default: the run folder). Returns (metrics, text report).
+    ``model``: as in load_run_test_set."""
+    model, meta, test, run_dir = load_run_test_set(folder, data_root, model)
+    scores = evaluate_classifier(model, test, meta, EVAL_BATCH)
     history = None
     hist_path = os.path.join(run_dir, "history.csv")
     if os.path.isfile(hist_path):
@@ -293,5 +301,5 @@ def evaluate_run(folder, data_root=None, out=None, model=None):
     out = out or run_dir
     os.makedirs(out, exist_ok=True)
     write_metrics(os.path.join(out, "metrics.json"), scores)
-    write_pictures(out, model, data.test, meta, scores, history)
+    write_pictures(out, model, test, meta, scores, history)
     return scores, text_report(scores, list(meta["classes"]))
