@@ -6,6 +6,8 @@
                     the upload is missing, empty or not an image of those formats, 413 when
                     the file or its pixel count (read from the header) is too large, 500 when
                     the model fails or gives NaN for it
+    POST /explain/  the same upload, under the same limits -> where the network looked, as JSON
+                    or a PNG overlay (galton/serve/explain.py; the page's switch uses it)
     GET  /health    {"status": "ok", "model": name, "probe": ...}; 503 and "failing" while the
                     last prediction failed
     GET  /model     name, classes, input shape, normalisation, preprocessing, parameters
@@ -176,6 +178,8 @@ def create_app(run_dir_or_checkpoint=None, *, model_name=None, predictor=None,
 
     # /predict (no slash) answers too, instead of redirecting a POST
     app.add_api_route("/predict", predict, methods=["POST"], include_in_schema=False)
+    from .explain import add_explain_routes
+    add_explain_routes(app, predictor, max_upload_bytes)
     return app
 
 

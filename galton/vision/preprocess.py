@@ -19,7 +19,7 @@ import numpy as np
 from .io import require_pil
 
 __all__ = ["STYLES", "ImageReadError", "ImageTooLargeError", "load_image", "to_gray", "prepare_digit",
-           "prepare_object", "fit_image", "prepare"]
+           "digit_layout", "input_placement", "prepare_object", "fit_image", "prepare"]
 
 STYLES = ("digits", "objects", "resize")
 
@@ -143,11 +143,19 @@ def prepare_digit(img, size=28, box=20):
 
     A blank image gives an all-zero array.
     """
+    return digit_layout(img, size, box)[0]
+
+
+def digit_layout(img, size=28, box=20):
+    """``prepare_digit``'s array and where the ink went: ``(array, image_box, input_box)``,
+    image_box (top, left, height, width) of the ink in ``img``'s pixels and input_box the
+    same rectangle in the array (both None for a blank image). A map over the model's input
+    (an explanation) is put back over the picture by resizing input_box onto image_box."""
     gray = _light_on_dark(to_gray(img))
     found = _ink_box(gray)
     out = np.zeros((size, size), np.float32)
     if found is None:
-        return out
+        return out, None, None
     r0, r1, c0, c1 = found
     ink = gray[r0:r1, c0:c1]
     scale = box / max(ink.shape)
@@ -155,14 +163,14 @@ def prepare_digit(img, size=28, box=20):
     ink = _resize_array(ink, (h, w))
     total = ink.sum()
     if total <= 0:
-        return out
+        return out, None, None
     ys, xs = np.indices(ink.shape)
     cy, cx = (ys * ink).sum() / total, (xs * ink).sum() / total
     # place the centre of mass at the centre, staying inside the frame
     top = int(np.clip(round(size / 2 - cy - 0.5), 0, size - h))
     left = int(np.clip(round(size / 2 - cx - 0.5), 0, size - w))
     out[top:top + h, left:left + w] = ink
-    return out
+    return out, (int(r0), int(c0), int(r1 - r0), int(c1 - c0)), (top, left, h, w)
 
 
 def prepare_object(img, size=(28, 28)):
@@ -205,6 +213,22 @@ def fit_image(img, size, channels):
     return a[None] if a.ndim == 2 else a.transpose(2, 0, 1)
 
 
+def _digit_sizes(h, w):
+    """(size, box) of a digit for an H×W input: MNIST's 20-pixel box in 28, scaled."""
+    return min(h, w), max(1, round(min(h, w) * 20 / 28))
+
+
+def input_placement(img, input_shape, style):
+    """Where ``prepare`` put the picture's content in the model's input: ``(image_box,
+    input_box)``, each (top, left, height, width), for the "digits" style (the ink's box);
+    None for the other styles (the whole picture fills the input) and for a blank picture."""
+    if style != "digits":
+        return None
+    _, image_box, input_box = digit_layout(img, *_digit_sizes(int(input_shape[1]),
+                                                                 int(input_shape[2])))
+    return None if image_box is None else (image_box, input_box)
+
+
 def prepare(img, input_shape, style="resize", mean=None, std=None):
     """A Pillow image as the model's input: a float32 C×H×W array, normalised.
 
@@ -218,8 +242,7 @@ def prepare(img, input_shape, style="resize", mean=None, std=None):
     if style not in STYLES:
         raise ValueError(f"prepare: unknown style {style!r}; choose from {', '.join(STYLES)}")
     if style == "digits":
-        box = max(1, round(min(h, w) * 20 / 28))
-        a = prepare_digit(img, size=min(h, w), box=box)
+        a = prepare_digit(img, *_digit_sizes(h, w))
         a = np.pad(a, ((0, h - a.shape[0]), (0, w - a.shape[1])))[None]
     elif style == "objects":
         a = prepare_object(img, (h, w))[None]
