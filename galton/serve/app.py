@@ -120,6 +120,8 @@ def create_app(run_dir_or_checkpoint=None, *, model_name=None, predictor=None,
                                    batch_window=batch_window, workers=workers, **overrides)
     with open(os.path.join(_STATIC, "index.html"), encoding="utf-8") as fh:
         page = fh.read()
+    from .explain import add_explain_routes, inline_script
+    page = inline_script(page)  # the page stays one file with no external script
 
     @contextlib.asynccontextmanager
     async def lifespan(app):
@@ -178,7 +180,6 @@ def create_app(run_dir_or_checkpoint=None, *, model_name=None, predictor=None,
 
     # /predict (no slash) answers too, instead of redirecting a POST
     app.add_api_route("/predict", predict, methods=["POST"], include_in_schema=False)
-    from .explain import add_explain_routes
     add_explain_routes(app, predictor, max_upload_bytes)
     return app
 

@@ -1,5 +1,5 @@
 """``POST /explain/``: where the network looked in an uploaded picture, as JSON or as a PNG
-to lay over it; and the draw page's script that shows it over the canvas (``/explain.js``).
+to lay over it; and the draw page's script that shows it over the canvas (static/explain.js, written into the page).
 
     POST /explain/?method=saliency|gradcam|gradcam++|ig|smoothgrad|occlusion
                   &format=json|png&target=CLASS      multipart field ``file``: an image
@@ -16,7 +16,8 @@ import re
 
 import numpy as np
 
-__all__ = ["SERVE_METHODS", "explain_image", "overlay_png", "add_explain_routes"]
+__all__ = ["SERVE_METHODS", "explain_image", "overlay_png", "inline_script",
+           "add_explain_routes"]
 
 # what the service computes on request: the methods that take one or a few passes
 SERVE_METHODS = ("saliency", "gradcam", "gradcam++", "ig", "smoothgrad", "occlusion")
@@ -91,19 +92,19 @@ def overlay_png(result, alpha=0.7):
     return buf.getvalue()
 
 
+def inline_script(page):
+    """The draw page with static/explain.js written into it where ``<!-- explain.js -->``
+    stands (the page loads no script from elsewhere)."""
+    with open(os.path.join(_STATIC, "explain.js"), encoding="utf-8") as fh:
+        return page.replace("<!-- explain.js -->", "<script>\n" + fh.read() + "</script>")
+
+
 def add_explain_routes(app, predictor, max_upload_bytes):
-    """Add ``POST /explain/`` and ``GET /explain.js`` to the FastAPI ``app``."""
+    """Add ``POST /explain/`` and ``GET /explain/methods`` to the FastAPI ``app``."""
     import fastapi
     from fastapi.responses import JSONResponse, Response
 
     from ..vision.preprocess import ImageReadError, load_image
-
-    with open(os.path.join(_STATIC, "explain.js"), encoding="utf-8") as fh:
-        script = fh.read()
-
-    @app.get("/explain.js", include_in_schema=False)
-    def explain_js():
-        return Response(script, media_type="text/javascript")
 
     def explain(file: fastapi.UploadFile = fastapi.File(None), method: str = "saliency",
                 format: str = "json", target: int = None):
