@@ -35,6 +35,10 @@ def add_parser(sub):
     p.add_argument("--layer", help="the layer for gradcam (default: the last conv layer)")
     p.add_argument("--out", default="explanations", metavar="DIR",
                    help="where the pictures go (default: ./explanations)")
+    p.add_argument("--model", default=None, metavar="SPEC",
+                   help="the architecture, when the run's model is a class of your own "
+                        "(path/to/file.py:ClassName): galton never imports a file because a "
+                        "run folder names it")
     p.add_argument("--alpha", type=float, default=0.7,
                    help="heat map opacity where it is strongest (default 0.7)")
     p.set_defaults(handler=run)
@@ -69,7 +73,7 @@ def run(args):
         raise FileNotFoundError(f"run folder {args.run} not found (train one with galton train)")
     if not 0 <= args.alpha <= 1:
         raise ValueError(f"--alpha must be between 0 and 1, got {args.alpha}")
-    model, meta = load_model(args.run)
+    model, meta = load_model(args.run, model=args.model)
     shape = meta.get("input_shape") or []
     if len(shape) != 3:
         raise ValueError(f"this model was trained on {meta.get('dataset')}, whose inputs are "

@@ -1,5 +1,6 @@
 """``POST /explain/``: where the network looked in an uploaded picture, as JSON or as a PNG
-to lay over it; and the draw page's script that shows it over the canvas (static/explain.js, written into the page).
+to lay over it; and the draw page's script that shows it over the canvas (static/explain.js,
+written into the page).
 
     POST /explain/?method=saliency|gradcam|gradcam++|ig|smoothgrad|occlusion
                   &format=json|png&target=CLASS      multipart field ``file``: an image
@@ -12,7 +13,6 @@ to lay over it; and the draw page's script that shows it over the canvas (static
 """
 import io
 import os
-import re
 
 import numpy as np
 
@@ -104,7 +104,9 @@ def add_explain_routes(app, predictor, max_upload_bytes):
     import fastapi
     from fastapi.responses import JSONResponse, Response
 
-    from ..vision.preprocess import ImageReadError, load_image
+    from ..vision.preprocess import ImageReadError, ImageTooLargeError, load_image
+
+    from .app import _clean
 
     def explain(file: fastapi.UploadFile = fastapi.File(None), method: str = "saliency",
                 format: str = "json", target: int = None):
@@ -125,11 +127,16 @@ def add_explain_routes(app, predictor, max_upload_bytes):
             raise fastapi.HTTPException(413, f"{name} is larger than "
                                              f"{max_upload_bytes // (1024 * 1024)} MiB.")
         try:
-            image = load_image(bytes(data), name=name)
+            # the same limits as /predict/: formats, pixel budget read from the header, and
+            # the decode in the predictor's bounded pool of threads
+            image = predictor._decoder.submit(
+                load_image, bytes(data), name=name, formats=predictor.formats,
+                max_pixels=predictor.max_pixels).result()
+        except ImageTooLargeError as exc:
+            raise fastapi.HTTPException(413, _clean(str(exc))) from None
         except ImageReadError as exc:
-            reason = re.sub(r"\s*<_io\.BytesIO object at 0x[0-9a-fA-F]+>", "", str(exc))
-            raise fastapi.HTTPException(400, f"File provided is not an image: {reason}") \
-                from None
+            raise fastapi.HTTPException(400, f"File provided is not an image: "
+                                             f"{_clean(str(exc))}") from None
         try:
             result = explain_image(predictor, image, method, target)
         except ValueError as exc:

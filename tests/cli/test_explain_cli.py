@@ -35,6 +35,12 @@ def run(tmp_path_factory):
     return folder / "run"
 
 
+def model(run):
+    """The run folder and the model class it was trained with, as each command names them
+    (galton never imports a file because a run folder names it)."""
+    return [str(run), "--model", f"{run.parent / 'nets.py'}:SmallCNN"]
+
+
 @pytest.fixture(scope="module")
 def digits(tmp_path_factory):
     """Two test digits as a user draws them: dark ink on white, 84×84."""
@@ -50,9 +56,9 @@ def digits(tmp_path_factory):
 
 @pytest.mark.parametrize("method", ["saliency", "ig", "gradcam", "occlusion", "shap"])
 def test_explain_writes_overlays_and_prints_the_class(run, digits, tmp_path, capsys, method):
-    assert main(["predict", str(run), *digits, "--json"]) == 0
+    assert main(["predict", *model(run), *digits, "--json"]) == 0
     predicted = json.loads(capsys.readouterr().out)
-    assert main(["explain", str(run), *digits, "--method", method, "--out",
+    assert main(["explain", *model(run), *digits, "--method", method, "--out",
                  str(tmp_path)]) == 0
     text = capsys.readouterr().out
     for path, p in zip(digits, predicted):
@@ -66,13 +72,13 @@ def test_explain_writes_overlays_and_prints_the_class(run, digits, tmp_path, cap
 
 
 def test_explain_a_chosen_class_and_all_methods(run, digits, tmp_path, capsys):
-    assert main(["explain", str(run), digits[0], "--method", "all", "--target", "7",
+    assert main(["explain", *model(run), digits[0], "--method", "all", "--target", "7",
                  "--out", str(tmp_path)]) == 0
     text = capsys.readouterr().out
     assert "explaining class 7 (" in text
     with Image.open(tmp_path / "digit0_all.png") as img:
         assert img.width > 4 * img.height  # input + five methods in a row
-    assert main(["explain", str(run), digits[0], "--target", "7 - seven", "--out",
+    assert main(["explain", *model(run), digits[0], "--target", "7 - seven", "--out",
                  str(tmp_path)]) == 0
     assert "explaining class 7 (" in capsys.readouterr().out
 
@@ -84,25 +90,25 @@ def test_explain_a_chosen_class_and_all_methods(run, digits, tmp_path, capsys):
     (["--alpha", "2"], "--alpha must be between 0 and 1"),
 ])
 def test_explain_errors_are_one_line(run, digits, tmp_path, capsys, args, message):
-    assert main(["explain", str(run), digits[0], "--out", str(tmp_path), *args]) == 2
+    assert main(["explain", *model(run), digits[0], "--out", str(tmp_path), *args]) == 2
     err = capsys.readouterr().err
     assert message in err and err.count("\n") == 1
 
 
 def test_explain_missing_image(run, tmp_path, capsys):
-    assert main(["explain", str(run), str(tmp_path / "nothing.png")]) == 2
+    assert main(["explain", *model(run), str(tmp_path / "nothing.png")]) == 2
     assert "nothing.png" in capsys.readouterr().err
 
 
 def test_evaluate_explain_draws_the_confident_mistakes(run, tmp_path, capsys):
-    assert main(["evaluate", str(run), "--explain", "6", "--out", str(tmp_path)]) == 0
+    assert main(["evaluate", *model(run), "--explain", "6", "--out", str(tmp_path)]) == 0
     text = capsys.readouterr().out
     assert "the 6 most confidently wrong test images with their gradcam" in text
     with Image.open(tmp_path / "mistakes_explained.png") as img:
         assert img.width > img.height > 100
     metrics = json.loads((tmp_path / "metrics.json").read_text())
     assert metrics["accuracy"] < 1.0
-    assert main(["evaluate", str(run), "--explain", "-1"]) == 2
+    assert main(["evaluate", *model(run), "--explain", "-1"]) == 2
 
 
 def test_confident_mistakes_are_the_most_confident():

@@ -131,3 +131,19 @@ def test_explain_bad_uploads(client):
     assert post(client, b"").status_code == 400
     assert post(client, b"\x89PNG" + b"0" * 100_001).status_code == 413
     assert client.post("/explain/").status_code == 400
+
+
+def test_explain_has_the_upload_limits_of_predict():
+    """/explain/ decodes uploads as /predict/ does: the pixel budget read from the header
+    (413) and only the promised formats (EPS never reaches Ghostscript)."""
+    from tests.serve.test_uploads import zeros_png
+    predictor = Predictor(cnn(), input_shape=(1, 28, 28), mean=[0.5], std=[0.5],
+                          max_pixels=100 * 100)
+    small = TestClient(create_app(predictor=predictor))
+    r = post(small, zeros_png(101, 100))
+    assert r.status_code == 413 and "101x100" in r.json()["detail"]
+    assert post(small, zeros_png(100, 100)).status_code == 200
+    eps = b"%!PS-Adobe-3.0 EPSF-3.0\n%%BoundingBox: 0 0 28 28\n%%EndComments\nshowpage\n"
+    r = post(small, eps)
+    assert r.status_code == 400 and "accepted format" in r.json()["detail"]
+    predictor.close()
