@@ -199,8 +199,9 @@ def test_converting_a_pytorch_checkpoint(tmp_path):
 
 
 # --- atomic writes -------------------------------------------------------------------------
-def _failing_write(fh, header, arrays):
-    fh.write(b"partial bytes")
+def _failing_write(tensors, path, metadata=None):
+    with open(path, "wb") as fh:
+        fh.write(b"partial bytes")
     raise OSError("disk full")
 
 
@@ -209,7 +210,7 @@ def test_failure_mid_write_leaves_no_file_and_no_temp(tmp_path, monkeypatch, whe
     def boom(*args, **kwargs):
         raise OSError("disk full")
     if where == "write":
-        monkeypatch.setattr(_format, "write", _failing_write)
+        monkeypatch.setattr(_format.st, "save_file", _failing_write)
     else:
         monkeypatch.setattr(_format.os, where, boom)
     with pytest.raises(OSError, match="disk full"):
@@ -220,7 +221,7 @@ def test_failure_mid_write_leaves_no_file_and_no_temp(tmp_path, monkeypatch, whe
 
 def test_failure_keeps_the_previous_file(tmp_path, monkeypatch):
     galton.save({"v": 1}, tmp_path / "model.pt")
-    monkeypatch.setattr(_format, "write", _failing_write)
+    monkeypatch.setattr(_format.st, "save_file", _failing_write)
     with pytest.raises(OSError):
         galton.save({"v": 2}, tmp_path / "model.pt")
     monkeypatch.undo()

@@ -12,11 +12,10 @@ structure"]`` holds a JSON description of everything around them: dicts (str, in
 or None keys, order kept), lists, tuples, None, bools, ints, floats, strings, dtypes, devices
 and NumPy arrays. Loading parses JSON and copies bytes: a checkpoint can never run code.
 
-The container is read and written by ``_format.py``, not by the ``safetensors`` package: the
-format is small, the writer streams each tensor straight into the file, the reader names the
-file and the entry in its errors, and galton needs no extra dependency. The tests check that
-the package reads our files and that we read its files. ``_structure.py`` holds the JSON
-description of the object.
+The container is read and written by the ``safetensors`` package (the format's reference
+implementation, a dependency beside NumPy); ``_format.py`` reads the JSON header first, so that
+every error names the file and the entry, and wraps the package's own errors the same way.
+``_structure.py`` holds the JSON description of the object.
 
 A whole ``nn.Module`` (``torch.save(model, f)``) is saved as its class's name and its
 attributes; ``load`` rebuilds it with the class's ``__new__`` and those attributes, and only
@@ -57,9 +56,9 @@ def save(obj, f, pickle_module=None, pickle_protocol=None, _use_new_zipfile_seri
     """
     entries = []  # (name, host array)
     structure = encode(obj, "obj", [], entries, set(), set())
-    header, arrays = _format.build_header(entries, structure)
+    tensors, meta = {n: arr for n, _, arr in entries}, _format.metadata(structure)
     if hasattr(f, "write"):
-        _format.write(f, header, arrays)
+        f.write(_format.to_bytes(tensors, meta))
         return
     path = os.fspath(f)
     if os.path.islink(path):
@@ -67,7 +66,7 @@ def save(obj, f, pickle_module=None, pickle_protocol=None, _use_new_zipfile_seri
     directory = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(directory):
         raise FileNotFoundError(f"galton.save: parent directory {directory} does not exist")
-    _format.atomic_write(path, directory, lambda fh: _format.write(fh, header, arrays))
+    _format.save_file(path, tensors, meta)
 
 
 # --- load ----------------------------------------------------------------------------------
@@ -83,26 +82,32 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=No
     global (a model class, ``os.system``) is refused before it runs. A file that is not a
     checkpoint, truncated or corrupt raises CheckpointError naming the file.
     """
-    name, buf = _format.read(f)
-    if torch_pickle.is_torch_zip(buf):
+    src = _format.Source(f)
+    name = src.name
+    if torch_pickle.is_torch_zip(src.head):
         # a torch.save zip: read by an allow-list unpickler that refuses (CheckpointError)
         # anything but tensors and plain data, without running code from the file
-        return torch_pickle.load(name, buf, map_location)
-    header, data_start = _format.parse_header(name, buf)
+        return torch_pickle.load(name, src.whole(), map_location)
+    header, data_start = _format.parse_header(src)
     meta = header.pop("__metadata__", None) or {}
     if not isinstance(meta, dict):
         raise CheckpointError(f"galton.load: {name} has a corrupt header (__metadata__ is not an "
                               f"object)")
-    arrays = _format.arrays(name, buf, header, data_start)
+    _format.check_entries(src, header, data_start)
+    arrays = src.tensors(header)
     if _format.STRUCTURE not in meta:
         return {k: tensor(name, k, arr, {}, map_location) for k, arr in arrays.items()}
     try:
         version = int(meta.get(_format.VERSION, "1"))
-        structure = json.loads(meta[_format.STRUCTURE])
     except (ValueError, TypeError) as exc:
         raise CheckpointError(f"galton.load: {name} has a corrupt galton structure ({exc})") \
             from None
+    structure = _format.loads_json(name, meta[_format.STRUCTURE], "galton structure")
     if version > _format.FORMAT_VERSION:
         raise CheckpointError(f"galton.load: {name} was written by a newer galton (checkpoint "
                               f"format {version}; this one reads up to {_format.FORMAT_VERSION})")
-    return decode(structure, name, arrays, map_location)
+    try:
+        return decode(structure, name, arrays, map_location)
+    except RecursionError:
+        raise CheckpointError(f"galton.load: {name} has a corrupt galton structure (nested too "
+                              f"deeply)") from None

@@ -1,10 +1,14 @@
-"""The safetensors container: writing it (atomically to a path), reading and validating it.
+"""The safetensors container, read and written through the ``safetensors`` package.
 
     8 bytes      little-endian u64: N, the length of the JSON header
     N bytes      JSON: {"__metadata__": {str: str}, name: {"dtype", "shape", "data_offsets"}}
     the rest     every tensor's raw little-endian bytes, back to back
 
-Errors name the file and say whether it is foreign, truncated or corrupt.
+The package (the format's reference implementation, fuzzed) writes the file and reads the
+tensors, memory-mapped from a path. galton reads the JSON header itself first, and only the
+header: that is where its messages come from (a foreign, truncated or corrupt file, naming the
+file and the entry), and where its own structure lives (``__metadata__["galton.structure"]``).
+Anything the package still refuses becomes the same one-line CheckpointError with the path.
 """
 import json
 import math
@@ -13,6 +17,8 @@ import secrets
 import struct
 
 import numpy as np
+import safetensors
+import safetensors.numpy as st
 
 FORMAT_VERSION = 1
 STRUCTURE = "galton.structure"
@@ -20,44 +26,32 @@ VERSION = "galton.version"
 _MAX_HEADER = 100_000_000  # the safetensors limit; anything larger is not a header
 TO_ST = {"float32": "F32", "float64": "F64", "float16": "F16", "int64": "I64", "int32": "I32",
          "int16": "I16", "int8": "I8", "uint8": "U8", "bool": "BOOL"}
-_FROM_ST = {v: np.dtype(k).newbyteorder("<") if k != "bool" else np.dtype(np.bool_)
-            for k, v in TO_ST.items()}
+_ST_ITEMSIZE = {v: np.dtype(k).itemsize for k, v in TO_ST.items()}
 
 
 class CheckpointError(RuntimeError):
     """A file that is not a galton checkpoint, or one that is truncated or corrupt."""
 
 
-def build_header(entries, structure):
-    """The header bytes (padded to 8) and the arrays in file order, for entries of
-    (name, dtype name, little-endian C-contiguous array) and the object's structure."""
-    # widest items first: with the header padded to 8 bytes, every tensor starts aligned
-    order = sorted(entries, key=lambda e: -e[2].itemsize)
-    meta = {"format": "pt", VERSION: str(FORMAT_VERSION),
+def metadata(structure):
+    """The ``__metadata__`` strings of a galton checkpoint holding ``structure``."""
+    return {"format": "pt", VERSION: str(FORMAT_VERSION),
             STRUCTURE: json.dumps(structure, separators=(",", ":"), allow_nan=False)}
-    header, offset = {"__metadata__": meta}, 0
-    for name, dt, arr in entries:
-        header[name] = None  # keep the object's order in the header
-    for name, dt, arr in order:
-        header[name] = {"dtype": TO_ST[dt], "shape": list(arr.shape),
-                        "data_offsets": [offset, offset + arr.nbytes]}
-        offset += arr.nbytes
-    raw = json.dumps(header, separators=(",", ":")).encode("utf-8")
-    raw += b" " * (-(len(raw) + 8) % 8)
-    return raw, [arr for _, _, arr in order]
 
 
-def write(fh, header, arrays):
-    """Write a checkpoint to an open binary file."""
-    fh.write(struct.pack("<Q", len(header)))
-    fh.write(header)
-    for arr in arrays:
-        if arr.size:
-            fh.write(arr.reshape(-1).view(np.uint8).data)
+def to_bytes(tensors, meta):
+    """The whole file as bytes, for a file object (``tensors``: name -> C-contiguous array)."""
+    return st.save(tensors, metadata=meta)
+
+
+def save_file(path, tensors, meta):
+    """Write the file at ``path`` atomically; the package writes straight from the arrays."""
+    directory = os.path.dirname(os.path.abspath(path))
+    atomic_write(path, directory, lambda tmp: st.save_file(tensors, tmp, metadata=meta))
 
 
 def atomic_write(path, directory, write_to):
-    """Call ``write_to(file)`` on a new temporary file in ``directory``, fsync it and rename it
+    """Call ``write_to(temporary path)`` on a new file in ``directory``, fsync it and rename it
     onto ``path``; on any failure remove the temporary and re-raise."""
     base = os.path.basename(path)
     while True:
@@ -70,10 +64,15 @@ def atomic_write(path, directory, write_to):
         except FileExistsError:
             continue
     try:
-        with os.fdopen(fd, "wb") as fh:
-            write_to(fh)
-            fh.flush()
-            os.fsync(fh.fileno())
+        mode = os.fstat(fd).st_mode & 0o7777
+        os.close(fd)
+        write_to(tmp)
+        os.chmod(tmp, mode)  # the package creates its file 0o600; ours follows the umask
+        fd = os.open(tmp, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
         os.replace(tmp, path)
     except BaseException:
         try:
@@ -93,16 +92,51 @@ def atomic_write(path, directory, write_to):
         os.close(dfd)
 
 
-def read(f):
-    """(name for messages, the whole file as a writable bytearray)."""
-    if hasattr(f, "read"):
-        return getattr(f, "name", None) or f"<{type(f).__name__}>", bytearray(f.read())
-    path = os.fspath(f)
-    with open(path, "rb") as fh:
-        size = os.fstat(fh.fileno()).st_size
-        buf = bytearray(size)
-        got = fh.readinto(buf)
-    return path, buf[:got] if got != size else buf
+class Source:
+    """A checkpoint to read: ``name`` for messages, ``head`` (its first bytes, at least the
+    header when the file has one), ``size``, and either ``path`` or ``buf`` (a file object's
+    whole content)."""
+
+    def __init__(self, f):
+        self.path = self.buf = None
+        if hasattr(f, "read"):
+            self.name = getattr(f, "name", None) or f"<{type(f).__name__}>"
+            self.buf = self.head = bytes(f.read())
+            self.size = len(self.buf)
+            return
+        self.path = self.name = os.fspath(f)
+        with open(self.path, "rb") as fh:
+            self.size = os.fstat(fh.fileno()).st_size
+            self.head = fh.read(8)
+            if len(self.head) == 8:
+                n = struct.unpack("<Q", self.head)[0]
+                # never more than the file holds: read(n) allocates n bytes first
+                self.head += fh.read(min(n, _MAX_HEADER, self.size - 8) if n >= 2 else 8)
+
+    def whole(self):
+        """The whole file as bytes (for a PyTorch zip)."""
+        if self.buf is None:
+            with open(self.path, "rb") as fh:
+                self.buf = fh.read()
+        return self.buf
+
+    def tensors(self, header):
+        """name -> NumPy array for the header's entries, read by the package (in file order)."""
+        keys = sorted(header, key=lambda k: header[k]["data_offsets"][0])
+        try:
+            if self.path is not None:
+                with safetensors.safe_open(self.path, framework="numpy") as f:
+                    out = {k: f.get_tensor(k) for k in keys}
+            else:
+                got = st.load(self.buf)
+                out = {k: got[k] for k in keys}
+        except (safetensors.SafetensorError, KeyError, ValueError) as exc:
+            raise CheckpointError(f"galton.load: {self.name} is corrupt ({exc})") from None
+        except MemoryError:
+            raise CheckpointError(f"galton.load: {self.name} needs more memory than is free to "
+                                  f"load") from None
+        return {k: a if a.dtype.isnative else a.astype(a.dtype.newbyteorder("="))
+                for k, a in out.items()}
 
 
 def _foreign(buf):
@@ -120,9 +154,9 @@ def _foreign(buf):
     return None
 
 
-def parse_header(name, buf):
-    """The JSON header as a dict and where the data starts, or CheckpointError."""
-    size = len(buf)
+def parse_header(src):
+    """The JSON header of ``src`` as a dict, or CheckpointError naming the file."""
+    name, buf, size = src.name, src.head, src.size
     if size == 0:
         raise CheckpointError(f"galton.load: {name} is not a galton checkpoint (it is empty)")
     if size < 8:
@@ -139,46 +173,44 @@ def parse_header(name, buf):
     if 8 + n > size:
         raise CheckpointError(f"galton.load: {name} is truncated (its header needs {n} bytes, "
                               f"the file has {size - 8} after the length)")
-    try:
-        header = json.loads(bytes(buf[8:8 + n]).decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise CheckpointError(f"galton.load: {name} has a corrupt header (invalid JSON: {exc})") \
-            from None
+    header = loads_json(name, bytes(buf[8:8 + n]), "header")
     if not isinstance(header, dict):
         raise CheckpointError(f"galton.load: {name} has a corrupt header (not a JSON object)")
     return header, 8 + n
 
 
-def arrays(name, buf, header, start):
-    """Every header entry as a NumPy array over ``buf`` (no copy when aligned), validated."""
-    data_len = len(buf) - start
-    out = {}
+def loads_json(name, raw, what):
+    """JSON text from a checkpoint; any failure (nesting too deep included) names the file."""
+    try:
+        return json.loads(raw.decode("utf-8") if isinstance(raw, bytes) else raw)
+    except (UnicodeDecodeError, ValueError, TypeError) as exc:
+        raise CheckpointError(f"galton.load: {name} has a corrupt {what} (invalid JSON: {exc})") \
+            from None
+    except RecursionError:
+        raise CheckpointError(f"galton.load: {name} has a corrupt {what} (JSON nested too "
+                              f"deeply)") from None
+
+
+def check_entries(src, header, start):
+    """Validate every tensor entry of the header against the file's size, naming the entry."""
+    data_len = src.size - start
     for key, info in header.items():
-        bad = f"galton.load: {name} has a corrupt header (entry {key!r}: "
+        bad = f"galton.load: {src.name} has a corrupt header (entry {key!r}: "
         if not isinstance(info, dict):
             raise CheckpointError(bad + "not an object)")
-        st, shape, offs = info.get("dtype"), info.get("shape"), info.get("data_offsets")
-        if st not in _FROM_ST:
-            raise CheckpointError(bad + f"dtype {st!r} is not one galton supports: "
-                                  f"{', '.join(_FROM_ST)})")
+        dt, shape, offs = info.get("dtype"), info.get("shape"), info.get("data_offsets")
+        if dt not in _ST_ITEMSIZE:
+            raise CheckpointError(bad + f"dtype {dt!r} is not one galton supports: "
+                                  f"{', '.join(_ST_ITEMSIZE)})")
         if (not isinstance(shape, list) or not all(type(s) is int and s >= 0 for s in shape)
                 or not isinstance(offs, list) or len(offs) != 2
                 or not all(type(o) is int and o >= 0 for o in offs)):
             raise CheckpointError(bad + f"shape {shape!r} / data_offsets {offs!r} malformed)")
-        dt = _FROM_ST[st]
         begin, end = offs
-        count = math.prod(shape)
-        if end - begin != count * dt.itemsize:
-            raise CheckpointError(bad + f"shape {shape} of {st} needs {count * dt.itemsize} "
+        need = math.prod(shape) * _ST_ITEMSIZE[dt]
+        if end - begin != need:
+            raise CheckpointError(bad + f"shape {shape} of {dt} needs {need} "
                                   f"bytes, data_offsets {offs} give {end - begin})")
         if end > data_len:
-            raise CheckpointError(f"galton.load: {name} is truncated (tensor {key!r} ends at byte "
-                                  f"{end} of the data, which has only {data_len} bytes)")
-        if (start + begin) % dt.itemsize == 0:
-            arr = np.frombuffer(buf, dtype=dt, count=count, offset=start + begin)
-        else:  # a misaligned entry from another writer: copy it to aligned memory
-            arr = np.frombuffer(bytes(buf[start + begin:start + end]), dtype=dt).copy()
-        if not dt.isnative:
-            arr = arr.astype(dt.newbyteorder("="))
-        out[key] = arr.reshape(shape)
-    return out
+            raise CheckpointError(f"galton.load: {src.name} is truncated (tensor {key!r} ends at "
+                                  f"byte {end} of the data, which has only {data_len} bytes)")
