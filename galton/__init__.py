@@ -23,8 +23,6 @@ from .summary import summary
 from .threads import get_num_threads, set_num_threads  # the function shadows its module's name, as intended
 from .ops._kernels import enabled as compiled_kernels, set_enabled as set_compiled_kernels
 from . import dtypes as _dtypes
-if hasattr(_dtypes, "bfloat16"):
-    bfloat16 = _dtypes.bfloat16
 from .creation import *  # noqa: F401,F403
 from .creation import (arange, as_tensor, empty, eye, from_numpy, full, ones, rand, randint,
                        randn, randperm, tensor, zeros)
@@ -89,6 +87,12 @@ def __getattr__(name):
                 raise AttributeError(f"module 'galton' has no attribute '{name}'", name=name,
                                      obj=_sys.modules[__name__]) from None
             raise
+    if name in ("bfloat16", "BFloat16Tensor"):  # need ml_dtypes: imported on first use
+        from . import creation
+        try:
+            return getattr(creation if name == "BFloat16Tensor" else _dtypes, name)
+        except AttributeError:
+            pass
     if name in ("save", "load"):
         from . import serialization
         return getattr(serialization, name)

@@ -67,7 +67,23 @@ def _typed(dt, cuda=False):
 
 _DTYPES = [dtypes.float32, dtypes.float64, dtypes.float16, dtypes.int64, dtypes.int32,
            dtypes.int16, dtypes.int8, dtypes.uint8, dtypes.bool_]
-if hasattr(dtypes, "bfloat16"):
-    _DTYPES.append(dtypes.bfloat16)
-CPU = {_TORCH_TYPE_NAMES[d.name]: _typed(d) for d in _DTYPES}
-CUDA = {_TORCH_TYPE_NAMES[d.name]: _typed(d, cuda=True) for d in _DTYPES}
+
+
+class _Typed(dict):
+    """The typed classes by name; BFloat16Tensor is made on first use (it needs ml_dtypes,
+    which ``import galton`` does not import)."""
+
+    def __init__(self, cuda):
+        super().__init__({_TORCH_TYPE_NAMES[d.name]: _typed(d, cuda) for d in _DTYPES})
+        self.cuda = cuda
+
+    def __missing__(self, name):
+        bf16 = dtypes._load_bfloat16() if name == "BFloat16Tensor" else None
+        if bf16 is None:
+            raise KeyError(name)
+        self[name] = cls = _typed(bf16, self.cuda)
+        return cls
+
+
+CPU = _Typed(cuda=False)
+CUDA = _Typed(cuda=True)

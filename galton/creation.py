@@ -322,9 +322,15 @@ LongTensor, IntTensor, ShortTensor = _TYPED["LongTensor"], _TYPED["IntTensor"], 
     _TYPED["ShortTensor"]
 CharTensor, ByteTensor, BoolTensor = _TYPED["CharTensor"], _TYPED["ByteTensor"], \
     _TYPED["BoolTensor"]
-if "BFloat16Tensor" in _TYPED:
-    BFloat16Tensor = _TYPED["BFloat16Tensor"]
-    __all__.append("BFloat16Tensor")
+
+
+def __getattr__(name):  # BFloat16Tensor: made on first use, with galton.bfloat16
+    if name == "BFloat16Tensor":
+        try:
+            return _TYPED[name]
+        except KeyError:
+            pass
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 # a float64 list cast to float32 may underflow or overflow, an infinite mean gives NaN samples:

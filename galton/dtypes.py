@@ -41,15 +41,39 @@ short = int16
 
 _BY_NP = {d.np: d for d in (float32, float64, float16, int64, int32, int16, int8, uint8, bool_)}
 
-try:  # bfloat16 (for autocast) is NumPy-storable only through the optional ml_dtypes package
-    import ml_dtypes as _ml
-except ImportError:
-    _ml = None
-if _ml is not None:
-    bfloat16 = dtype("bfloat16", _ml.bfloat16)
-    bfloat16.is_floating_point = True  # NumPy reports ml_dtypes' kind as 'V'
-    bfloat16.is_signed = True
-    _BY_NP[bfloat16.np] = bfloat16
+
+
+def _load_bfloat16():
+    """galton.bfloat16, made on first use (None without ml_dtypes). NumPy stores bfloat16
+    only through the optional ml_dtypes package, whose import costs about half a second, so
+    ``import galton`` does not load it: ``galton.bfloat16`` does (module ``__getattr__``)."""
+    d = globals().get("bfloat16")
+    if d is not None:
+        return d
+    try:
+        import ml_dtypes
+    except ImportError:
+        return None
+    d = dtype("bfloat16", ml_dtypes.bfloat16)
+    d.is_floating_point = True  # NumPy reports ml_dtypes' kind as 'V'
+    d.is_signed = True
+    _BY_NP[d.np] = d
+    globals()["bfloat16"] = d  # later lookups find it without __getattr__
+    return d
+
+
+def bfloat16_loaded():
+    """Whether galton.bfloat16 exists already (checked without importing ml_dtypes)."""
+    return "bfloat16" in globals()
+
+
+def __getattr__(name):
+    if name == "bfloat16":
+        d = _load_bfloat16()
+        if d is not None:
+            return d
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 _default_float = float32
 
@@ -59,6 +83,9 @@ def from_numpy_dtype(np_dtype):
     try:
         return _BY_NP[np.dtype(np_dtype)]
     except KeyError:
+        # an ml_dtypes bfloat16 array before galton.bfloat16 was first asked for
+        if np.dtype(np_dtype).name == "bfloat16" and _load_bfloat16() is not None:
+            return _BY_NP[np.dtype(np_dtype)]
         raise TypeError(f"galton has no dtype for NumPy dtype {np.dtype(np_dtype)}") from None
 
 
@@ -68,6 +95,8 @@ def to_numpy_dtype(d):
         return d.np
     if d is None:
         return None
+    if isinstance(d, str) and d == "bfloat16" and _load_bfloat16() is not None:
+        return _load_bfloat16().np  # NumPy knows the name only once ml_dtypes is imported
     if d is builtins.float:
         return _default_float.np
     if d is builtins.int:

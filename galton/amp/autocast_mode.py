@@ -27,32 +27,40 @@ __all__ = ["autocast", "is_autocast_enabled", "get_autocast_dtype", "set_autocas
 
 
 def _bfloat16():
-    """galton's bfloat16 dtype: the one in galton.dtypes when it has one, else a local one
-    backed by ml_dtypes (None when ml_dtypes is not installed)."""
-    found = getattr(dtypes, "bfloat16", None)
-    if found is not None:
-        return found
-    try:
-        import ml_dtypes
-    except ImportError:
-        return None
-    d = dtypes.dtype("bfloat16", ml_dtypes.bfloat16)
-    d.is_floating_point = True  # NumPy calls ml_dtypes' types kind 'V'; it is a float
-    return d
+    """galton's bfloat16 dtype (None when ml_dtypes is not installed), loaded on first use so
+    that importing galton does not import ml_dtypes."""
+    return dtypes._load_bfloat16()
 
 
-bfloat16 = _bfloat16()
+def __getattr__(name):  # autocast_mode.bfloat16, as before, without an import-time ml_dtypes
+    if name == "bfloat16":
+        return _bfloat16()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class _State:
     """Whether autocast is on, and its dtype (galton dtype and NumPy dtype)."""
 
-    __slots__ = ("enabled", "dtype", "np")
+    __slots__ = ("enabled", "_dtype")
 
     def __init__(self):
         self.enabled = False
-        self.dtype = bfloat16 if bfloat16 is not None else dtypes.float16
-        self.np = self.dtype.np
+        self._dtype = None  # None: the default, bfloat16 (float16 without ml_dtypes), on first use
+
+    @property
+    def dtype(self):
+        if self._dtype is None:
+            bf16 = _bfloat16()
+            self._dtype = bf16 if bf16 is not None else dtypes.float16
+        return self._dtype
+
+    @dtype.setter
+    def dtype(self, d):
+        self._dtype = d
+
+    @property
+    def np(self):
+        return self.dtype.np
 
 
 state = _State()
@@ -77,14 +85,11 @@ def set_autocast_enabled(device_type, enabled=None):
 
 
 def set_autocast_dtype(device_type, dtype):
-    state.dtype, state.np = dtype, dtype.np
+    state.dtype = dtype
 
 
 def _is_float(arr):
-    return arr.dtype.kind == "f" or arr.dtype == _BF16_NP
-
-
-_BF16_NP = bfloat16.np if bfloat16 is not None else None
+    return arr.dtype.kind == "f" or arr.dtype.name == "bfloat16"
 
 
 def _cast(t, target):
@@ -112,7 +117,7 @@ def run_low(fn, *args, **kwargs):
     target = state.np
     out = _run(fn, args, kwargs, target,
                lambda a: _is_float(a) and a.dtype != np.float64)
-    if target == _BF16_NP and isinstance(out, Tensor) and out._data.dtype == np.float32:
+    if target.name == "bfloat16" and isinstance(out, Tensor) and out._data.dtype == np.float32:
         # ml_dtypes' bfloat16 products come out in float32: round the result to bfloat16,
         # as a bf16 GEMM (float32 accumulation) does
         state.enabled = False
@@ -148,7 +153,7 @@ class autocast:
             raise ValueError(f"Expected `device_type` of type `str`, got: `{type(device_type)}`")
         self.device = device_type
         self.fast_dtype = dtype if dtype is not None else (
-            dtypes.float16 if device_type == "cuda" or bfloat16 is None else bfloat16)
+            dtypes.float16 if device_type == "cuda" or _bfloat16() is None else _bfloat16())
         self._enabled = bool(enabled)
         if device_type not in ("cpu", "cuda"):
             raise RuntimeError(f"User specified an unsupported autocast device_type "
@@ -168,15 +173,14 @@ class autocast:
         self._saved = []
 
     def __enter__(self):
-        self._saved.append((state.enabled, state.dtype))
+        self._saved.append((state.enabled, state._dtype))  # _dtype: no ml_dtypes import
         state.enabled = self._enabled
         if self._enabled:
-            state.dtype, state.np = self.fast_dtype, self.fast_dtype.np
+            state.dtype = self.fast_dtype
         return self
 
     def __exit__(self, exc_type, exc, tb):
-        state.enabled, state.dtype = self._saved.pop()
-        state.np = state.dtype.np
+        state.enabled, state._dtype = self._saved.pop()
         return False
 
     def __call__(self, func):

@@ -16,6 +16,16 @@ from . import amp  # noqa: F401
 
 globals().update(_TYPED)  # FloatTensor, LongTensor, ...: the CUDA typed tensor classes
 
+
+def __getattr__(name):  # BFloat16Tensor: made on first use (it needs ml_dtypes)
+    if name == "BFloat16Tensor":
+        try:
+            return _TYPED[name]
+        except KeyError:
+            pass
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 _NOT_COMPILED = "Torch not compiled with CUDA enabled"
 _available = None  # cached: a failed `import cupy` costs a search of sys.path every time
 _peak = {"allocated": 0, "reserved": 0}
