@@ -247,23 +247,88 @@ def test_weights_from_a_safetensors_file_written_by_torch(tmp_path):
     np.testing.assert_allclose(got, twin(torch.tensor(x)).detach().numpy(), rtol=1e-3, atol=1e-4)
 
 
-@pytest.mark.parametrize("weights", ["IMAGENET1K_V1", "DEFAULT",
-                                     "ResNet18_Weights.IMAGENET1K_V1"])
-def test_torchvision_weight_names_explain_the_conversion(weights):
-    with pytest.raises(ValueError, match="cannot be downloaded here") as info:
-        models.resnet18(weights=weights)
-    assert "torch.save(torchvision.models.resnet18(weights='DEFAULT').state_dict(), " \
-           "'resnet18.pth')" in str(info.value)
+@pytest.fixture
+def torch_home(tmp_path, monkeypatch):
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch"))
+    folder = tmp_path / "torch" / "hub" / "checkpoints"
+    folder.mkdir(parents=True)
+    return folder
+
+
+@pytest.mark.parametrize("weights", ["IMAGENET1K_V1", "DEFAULT", "ResNet18_Weights.IMAGENET1K_V1",
+                                     models.ResNet18_Weights.IMAGENET1K_V1,
+                                     models.ResNet18_Weights.DEFAULT])
+def test_torchvision_weights_load_from_the_torch_cache_and_match_torch(torch_home, weights):
+    # what torchvision leaves in its cache: a state dict saved by torch.save (random values
+    # here), under the file name of torchvision's table
+    torch.manual_seed(0)
+    twin = ref.build("resnet18")
+    with torch.no_grad():  # non-trivial BatchNorm statistics, so eval mode tests them too
+        for m in twin.modules():
+            if isinstance(m, torch.nn.BatchNorm2d):
+                m.running_mean.uniform_(-0.5, 0.5)
+                m.running_var.uniform_(0.5, 1.5)
+    twin.eval()
+    torch.save(twin.state_dict(), torch_home / "resnet18-f37072fd.pth")
+    model = models.resnet18(weights=weights).eval()
+    x = np.random.default_rng(7).standard_normal((2, 3, 64, 64)).astype("f4")
+    with galton.no_grad():
+        got = model(galton.tensor(x)).numpy()
+    np.testing.assert_allclose(got, twin(torch.tensor(x)).detach().numpy(), rtol=1e-5, atol=1e-5)
+
+
+def test_missing_torchvision_weights_name_the_file_folder_url_and_hash(torch_home):
+    with pytest.raises(FileNotFoundError) as info:
+        models.resnet18(weights="DEFAULT")
+    msg = str(info.value)
+    assert "\n" not in msg
+    for part in ("resnet18-f37072fd.pth", str(torch_home),
+                 "https://download.pytorch.org/models/resnet18-f37072fd.pth", "f37072fd"):
+        assert part in msg
+    with pytest.raises(FileNotFoundError, match="vgg16-397923af.pth"):
+        models.vgg16(weights=models.VGG16_Weights.DEFAULT)
+    with pytest.raises(FileNotFoundError, match="resnet50-11ad3fa6.pth"):  # DEFAULT is V2
+        models.resnet50(pretrained=True)
+
+
+def test_weights_enums_as_torchvision():
+    w = models.ResNet18_Weights.DEFAULT
+    assert w is models.ResNet18_Weights.IMAGENET1K_V1 and repr(w) == "ResNet18_Weights.IMAGENET1K_V1"
+    assert w.url == "https://download.pytorch.org/models/resnet18-f37072fd.pth"
+    assert w.meta["num_params"] == COUNTS["resnet18"] == n_params(models.resnet18())
+    assert models.ResNet50_Weights.DEFAULT is models.ResNet50_Weights.IMAGENET1K_V2
+    assert models.ResNet50_Weights.verify("IMAGENET1K_V1").url.endswith("resnet50-0676ba61.pth")
+    assert models.get_weight("VGG16_Weights.IMAGENET1K_V1") is models.VGG16_Weights.DEFAULT
+    assert models.VGG16_Weights.DEFAULT.meta["num_params"] == COUNTS["vgg16"]
+    assert models.AlexNet_Weights.DEFAULT.meta["num_params"] == COUNTS["alexnet"]
+    with pytest.raises(ValueError, match="IMAGENET1K_V9"):
+        models.ResNet18_Weights.verify("IMAGENET1K_V9")
+    with pytest.raises(ValueError, match="resnet18 takes ResNet18_Weights"):
+        models.resnet18(weights=models.ResNet50_Weights.DEFAULT)
+
+
+def test_weights_transforms_are_torchvisions_preset():
+    t = models.ResNet18_Weights.DEFAULT.transforms()
+    assert (t.crop_size, t.resize_size) == ([224], [256])
+    assert models.ResNet50_Weights.DEFAULT.transforms().resize_size == [232]
+    img = galton.tensor(np.random.default_rng(8).integers(0, 256, (3, 300, 260), dtype=np.uint8))
+    out = t(img)
+    assert tuple(out.shape) == (3, 224, 224) and out.dtype == galton.float32
+    # the preset's last step is ImageNet's normalisation of a [0, 1] image
+    lo = (0 - np.array(t.mean)) / np.array(t.std)
+    hi = (1 - np.array(t.mean)) / np.array(t.std)
+    flat = out.numpy().reshape(3, -1)
+    assert (flat.min(1) >= lo - 1e-5).all() and (flat.max(1) <= hi + 1e-5).all()
 
 
 def test_seed_models_have_no_pretrained_weights():
     with pytest.raises(ValueError, match="mnist_cnn has no pretrained weights"):
         models.mnist_cnn(weights="DEFAULT")
+    with pytest.raises(ValueError, match="mnist_cnn has no pretrained weights"):
+        models.mnist_cnn(weights=models.ResNet18_Weights.DEFAULT)
 
 
-def test_pretrained_true_is_refused_with_the_conversion():
-    with pytest.raises(ValueError, match="pretrained=True.*cannot be downloaded"):
-        models.resnet18(pretrained=True)
+def test_pretrained_false_builds_a_random_model():
     assert n_params(models.resnet18(pretrained=False)) == COUNTS["resnet18"]
 
 

@@ -1,10 +1,11 @@
-"""``weights=`` of every model constructor: a checkpoint file (or state dict), never a download.
+"""``weights=`` of every model constructor: a weights enum, a checkpoint file or a state dict,
+never a download.
 
 torchvision's constructors take a weights enum (``ResNet18_Weights.IMAGENET1K_V1``, or the
-string ``"DEFAULT"``) and download the file. galton cannot reach those servers, so it takes a
-path to a file ``galton.load`` reads: a galton checkpoint, a safetensors file, or a state dict
-saved by ``torch.save`` (read without unpickling code); and it says how to get such a file
-from torchvision otherwise.
+string ``"DEFAULT"``) and download the file into its cache folder. galton reads the file from
+that folder when it is there (see :mod:`.weights`) and otherwise says which file to put where.
+It also takes a path to a file ``galton.load`` reads: a galton checkpoint, a safetensors file,
+or a state dict saved by ``torch.save`` (read without unpickling code).
 """
 import os
 from collections.abc import Mapping
@@ -21,8 +22,8 @@ def conversion_hint(builder):
     if not builder.startswith(_TORCHVISION):
         return (f"{builder} has no pretrained weights; train it and pass the file written by "
                 f"galton.save(model.state_dict(), path).")
-    return ("Pretrained weights cannot be downloaded here. Save them once where PyTorch and "
-            "torchvision are installed:\n"
+    return ("Pretrained weights cannot be downloaded here: put torchvision's file in its cache "
+            "folder, or save them once where PyTorch and torchvision are installed:\n"
             "    import torch, torchvision\n"
             f"    torch.save(torchvision.models.{builder}(weights='DEFAULT').state_dict(), "
             f"'{builder}.pth')\n"
@@ -49,13 +50,23 @@ def read_weights(weights, builder, pretrained=None):
     """The state dict that ``weights`` (None, a path or a state dict) names, or None.
 
     Called before the model is built, so a wrong argument fails at once, not after seconds of
-    initialising a large network. ``pretrained`` is torchvision's older flag: False is
-    accepted, True gets the same explanation as a weights enum.
+    initialising a large network. ``pretrained`` is torchvision's older flag: True means
+    ``weights="DEFAULT"``.
     """
+    from .weights import WeightsEnum, weights_enum_of
+    enum_cls = weights_enum_of(builder)
     if pretrained:
-        raise ValueError(f"{builder}(pretrained=True): {conversion_hint(builder)}")
+        if enum_cls is None:
+            raise ValueError(f"{builder}(pretrained=True): {conversion_hint(builder)}")
+        weights = enum_cls.DEFAULT  # torchvision's meaning of the old flag
     if weights is None:
         return None
+    if isinstance(weights, WeightsEnum):
+        if enum_cls is None or not isinstance(weights, enum_cls):
+            raise ValueError(f"{builder}(weights={weights!r}): those are weights of another "
+                             f"model" + (f"; {builder} takes {enum_cls.__name__}"
+                                         if enum_cls else f". {conversion_hint(builder)}"))
+        return _state_dict_of(weights.get_state_dict())
     if isinstance(weights, Mapping):
         return _state_dict_of(weights)
     if not isinstance(weights, (str, bytes, os.PathLike)):
@@ -66,6 +77,8 @@ def read_weights(weights, builder, pretrained=None):
     if not os.path.exists(path):
         if os.sep not in path and (path.isupper() or "_Weights." in path):
             # "IMAGENET1K_V1", "DEFAULT", "ResNet18_Weights.IMAGENET1K_V1": a torchvision enum
+            if enum_cls is not None:
+                return _state_dict_of(enum_cls.verify(path).get_state_dict())
             raise ValueError(f"{builder}(weights={path!r}) names pretrained "
                              f"weights (a torchvision weights enum). " + conversion_hint(builder))
         raise FileNotFoundError(f"{builder}(weights={path!r}): no such file. weights= takes a "
