@@ -59,6 +59,14 @@ def add_parser(sub):
     p.add_argument("--resume", metavar="CHECKPOINT", help="continue a run from a training "
                    "checkpoint (or a run folder's last.safetensors); its settings are used "
                    "unless given again")
+    p.add_argument("--init-from", metavar="RUN_OR_FILE", help="start from the weights of "
+                   "another run (its folder or model file) or a checkpoint: parameters with "
+                   "the same name and shape are copied, the others listed; the head (the last "
+                   "layer) starts afresh")
+    p.add_argument("--freeze-backbone", action="store_true", default=None,
+                   help="train only the head (the last layer); the rest keeps its weights")
+    p.add_argument("--fine-tune", metavar="LAYERS", help="train only these layers (comma-"
+                   "separated module names, e.g. layer4 or fc1) and the head")
     p.add_argument("--tensorboard", nargs="?", const=True, metavar="DIR",
                    help="also log each epoch's loss/train, loss/val, accuracy, lr to "
                    "TensorBoard event files in DIR (default: RUN/tensorboard)")
@@ -70,12 +78,25 @@ def add_parser(sub):
 
 KEYS = ["model", "data", "data_root", "epochs", "batch_size", "optimizer", "lr", "momentum",
         "weight_decay", "scheduler", "step_size", "gamma", "early_stopping", "val_split",
-        "limit", "seed", "image_size", "grad_clip", "tensorboard"]
+        "limit", "seed", "image_size", "grad_clip", "tensorboard", "init_from",
+        "freeze_backbone", "fine_tune"]
 
 
 def _default_out(model):
     name = model.rpartition(":")[2] if ":" in model else os.path.basename(model)
     return os.path.join("runs", os.path.splitext(name)[0].lower() or "model")
+
+
+def _say_transfer(t, config):
+    if "loaded" in t:
+        out(f"Initialised from {config['init_from']}: {len(t['loaded'])} tensors copied; head "
+            f"{', '.join(t['head'])} re-initialised")
+        for name, (theirs, ours) in t["mismatched"].items():
+            out(f"  not copied, shape mismatch: {name} {list(theirs)} there, {list(ours)} here")
+        if t["missing"]:
+            out(f"  not in {config['init_from']}: {', '.join(t['missing'])}")
+    if config.get("freeze_backbone") or config.get("fine_tune"):
+        out(f"Trainable parameters: {t['trainable']:,} (frozen: {t['frozen']:,})")
 
 
 def run(args):
@@ -106,6 +127,7 @@ def run(args):
     if config.get("image_size") is not None:
         config["image_size"] = list(config["image_size"])
     result = train_run(config, folder, resume=resume, progress=not args.no_progress)
+    _say_transfer(result.get("transfer") or {}, config)
     trainer = result["trainer"]
     if result["interrupted"]:
         where = result["checkpoint"]

@@ -36,6 +36,7 @@ DEFAULTS = {
     "optimizer": "sgd", "lr": None, "momentum": 0.0, "weight_decay": None, "scheduler": "none",
     "step_size": None, "gamma": 0.1, "early_stopping": None, "val_split": 0.0, "limit": None,
     "seed": 0, "image_size": None, "grad_clip": None, "tensorboard": None,
+    "init_from": None, "freeze_backbone": False, "fine_tune": None,
 }
 # the learning rate each optimizer gets without --lr (SGD: the seeds' 0.01; others: PyTorch's)
 OPTIMIZERS = {"sgd": 0.01, "adam": 1e-3, "adamw": 1e-3, "rmsprop": 1e-2, "adagrad": 1e-2}
@@ -170,6 +171,20 @@ def _check_numbers(cfg):
         raise ValueError(f"--image-size must be two sizes >= 1 (H W), got {list(size)}")
 
 
+def _transfer(cfg, model, resume):
+    """--init-from (a fresh run only: a resumed one has its own weights), then --freeze-backbone
+    / --fine-tune LAYERS. Returns init_from's report (or None) with the trainable counts."""
+    from .transfer import freeze, init_from, trainable_summary
+    report = {}
+    if cfg["init_from"] and resume is None:
+        report = init_from(model, cfg["init_from"])
+    if cfg["freeze_backbone"] or cfg["fine_tune"]:
+        fine = cfg["fine_tune"]
+        freeze(model, fine.split(",") if isinstance(fine, str) else fine)
+    report["trainable"], report["frozen"] = trainable_summary(model)
+    return report
+
+
 def train_run(config, out, resume=None, progress=True):
     """Train as ``config`` says (keys of ``DEFAULTS``) into folder ``out``.
 
@@ -194,6 +209,7 @@ def train_run(config, out, resume=None, progress=True):
     spec = cfg["model"] if ":" in cfg["model"] else cfg["model"].lower()
     model, kwargs = build_model(spec, num_classes=len(data.classes), input_shape=data.input_shape)
     loss_kind = _probe(model, data, spec)
+    transfer = _transfer(cfg, model, resume)
     from .. import nn
     if loss_kind == "bce":
         loss_fn = nn.BCEWithLogitsLoss()
@@ -206,7 +222,7 @@ def train_run(config, out, resume=None, progress=True):
 
     train_loader = DataLoader(data.train, batch_size=cfg["batch_size"], shuffle=True)
     val_loader = DataLoader(data.val, batch_size=EVAL_BATCH) if data.val is not None else None
-    optimizer = _optimizer(cfg, model.parameters())
+    optimizer = _optimizer(cfg, [p for p in model.parameters() if p.requires_grad])
     scheduler = _scheduler(cfg, optimizer, len(train_loader))
 
     out = os.fspath(out)
@@ -238,6 +254,7 @@ def train_run(config, out, resume=None, progress=True):
         raise TrainingDiverged(f"{exc}; {_last_good(out, trainer.epoch)}", exc.epoch, exc.step,
                                exc.value) from None
     result = {"trainer": trainer, "model": model, "data": data, "history": history,
+              "transfer": transfer,
               "metrics": None, "interrupted": trainer.interrupted,
               "checkpoint": trainer.interrupt_path, "folder": out, "tensorboard": tb_dir}
     if trainer.interrupted:
