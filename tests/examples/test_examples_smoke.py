@@ -77,3 +77,32 @@ def test_alexnet_shapes(tmp_path):
     assert "Parameters counted by hand: 61,706" in out
     assert out.count("Layer-by-layer output equals model(x): True") == 2
     assert "Total params: 61,100,840" in out and "Total params: 61,706" in out
+
+
+def test_transfer_experiment_at_tiny_sizes(tmp_path):
+    plot, results = tmp_path / "transfer.png", tmp_path / "results.json"
+    out = run_example("transfer.py", "--pretrain-data", "mnist-sample", "--pretrain-limit", "128",
+                      "--pretrain-epochs", "1", "--sizes", "20,40", "--epochs", "1",
+                      "--min-steps", "2", "--seeds", "1", "--test-limit", "100",
+                      "--plot", str(plot), "--json", str(results), cwd=tmp_path)
+    assert "Pretrained on 128 mnist-sample images, 1 epoch(s)" in out
+    assert "| labelled digits | scratch | frozen | fine-tune |" in out
+    assert re.search(r"\| 40 \| [\d.]+% \| [\d.]+% \| [\d.]+% \|", out)
+    assert plot.stat().st_size > 0
+    import json
+    scores = json.loads(results.read_text())
+    assert set(scores) == {"scratch", "frozen", "fine-tune"}
+    assert all(0 <= v <= 1 for r in scores.values() for v in r.values())
+
+
+def test_transfer_subsets_are_class_balanced():
+    import importlib.util
+    import numpy as np
+    spec = importlib.util.spec_from_file_location("transfer_example",
+                                                  os.path.join(ROOT, "examples", "transfer.py"))
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    y = np.repeat(np.arange(10), 30)
+    idx = mod.balanced_subset(y, 53, np.random.default_rng(0))
+    assert len(set(idx)) == 53
+    assert sorted(np.bincount(y[idx], minlength=10)) == [5] * 7 + [6] * 3
