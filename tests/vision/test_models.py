@@ -296,6 +296,10 @@ def test_weights_enums_as_torchvision():
     assert w is models.ResNet18_Weights.IMAGENET1K_V1 and repr(w) == "ResNet18_Weights.IMAGENET1K_V1"
     assert w.url == "https://download.pytorch.org/models/resnet18-f37072fd.pth"
     assert w.meta["num_params"] == COUNTS["resnet18"] == n_params(models.resnet18())
+    cats = w.meta["categories"]
+    assert len(cats) == len(set(cats)) == 1000
+    assert (cats[0], cats[134], cats[639], cats[999]) == (
+        "tench", "crane bird", "maillot tank suit", "toilet tissue")
     assert models.ResNet50_Weights.DEFAULT is models.ResNet50_Weights.IMAGENET1K_V2
     assert models.ResNet50_Weights.verify("IMAGENET1K_V1").url.endswith("resnet50-0676ba61.pth")
     assert models.get_weight("VGG16_Weights.IMAGENET1K_V1") is models.VGG16_Weights.DEFAULT

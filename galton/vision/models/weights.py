@@ -133,9 +133,21 @@ class WeightsEnum(enum.Enum):
     __hash__ = enum.Enum.__hash__
 
 
+def _imagenet_categories():
+    # ImageNet-1K's 1,000 class names in torchvision's order and spelling: pytorch/hub's
+    # imagenet_classes.txt with torchvision's two renames that make the names unique
+    # (134 "crane bird", 639 "maillot tank suit")
+    import json
+    with open(os.path.join(os.path.dirname(__file__), "imagenet_categories.json")) as f:
+        return json.load(f)
+
+
+_IMAGENET_CATEGORIES = _imagenet_categories()
+
+
 def _weights(file, crop, params, acc1, acc5, recipe, resize=256, **extra):
     meta = {"num_params": params, "min_size": (1, 1) if "vgg" not in file else (32, 32),
-            "categories": None, "recipe": recipe,
+            "categories": _IMAGENET_CATEGORIES, "recipe": recipe,
             "_metrics": {"ImageNet-1K": {"acc@1": acc1, "acc@5": acc5}}, **extra}
     return Weights(url=_BASE + file, meta=meta,
                    transforms=lambda: ImageClassification(crop_size=crop, resize_size=resize))
