@@ -126,14 +126,18 @@ def load_model_metadata(path, verify=False):
         header = json.loads(raw.decode("utf-8"))
         structure = json.loads(header["__metadata__"][_format.STRUCTURE])
         items = dict((k, v) for k, v in structure["dict"])
-    except (UnicodeDecodeError, ValueError, KeyError, TypeError):
+    except (UnicodeDecodeError, ValueError, KeyError, TypeError, RecursionError):
         raise CheckpointError(f"load_model_metadata: {path} is not a galton model file "
                               f"(no galton checkpoint header)") from None
     if items.get("format") != MODEL_FORMAT or "metadata" not in items:
         raise CheckpointError(f"load_model_metadata: {path} is a galton checkpoint but not a "
                               f"model file (write one with galton.metadata.save_model)")
     # the metadata part of the structure holds no tensors: decode it without the data
-    meta = _structure.decode(items["metadata"], path, {}, None)
+    try:
+        meta = _structure.decode(items["metadata"], path, {}, None)
+    except RecursionError:
+        raise CheckpointError(f"load_model_metadata: {path} has a corrupt galton structure "
+                              f"(nested too deeply)") from None
     if verify:
         from .serialization import load
         actual = content_hash(load(path)["state_dict"])

@@ -111,3 +111,6 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=No
     except RecursionError:
         raise CheckpointError(f"galton.load: {name} has a corrupt galton structure (nested too "
                               f"deeply)") from None
+    except MemoryError:
+        raise CheckpointError(f"galton.load: {name} needs more memory than is free to load") \
+            from None

@@ -189,6 +189,9 @@ def loads_json(name, raw, what):
     except RecursionError:
         raise CheckpointError(f"galton.load: {name} has a corrupt {what} (JSON nested too "
                               f"deeply)") from None
+    except MemoryError:
+        raise CheckpointError(f"galton.load: {name} needs more memory than is free to read its "
+                              f"{what}") from None
 
 
 def check_entries(src, header, start):

@@ -52,3 +52,43 @@ def test_a_file_object_round_trips_through_the_package(tmp_path):
     with open(tmp_path / "f.pt", "rb") as fh:
         assert galton.load(fh)["x"].tolist() == [1.5, 2.5]
     assert np.dtype(galton.load(tmp_path / "f.pt")["x"].numpy().dtype) == np.float32
+
+
+# --- crashes that must be the format's one-line error ----------------------------------------
+def _header_file(path, text):
+    raw = text.encode()
+    path.write_bytes(struct.pack("<Q", len(raw)) + raw)
+    return path
+
+
+def _one_line(path, fn=galton.load):
+    with pytest.raises(CheckpointError) as err:
+        fn(path)
+    msg = str(err.value)
+    assert str(path) in msg and "\n" not in msg, msg
+    return msg
+
+
+DEEP = "[" * 100_000 + "]" * 100_000
+
+
+@pytest.mark.parametrize("text", [
+    '{"x": ' + DEEP + "}",                                           # the header itself
+    json.dumps({"__metadata__": {"galton.structure": DEEP}}),        # galton's JSON structure
+    # parses as JSON, but decoding 600 nested lists recurses past Python's limit
+    json.dumps({"__metadata__": {"galton.structure": '{"list": [' * 600 + "]}" * 600}}),
+])
+def test_deeply_nested_json_is_one_line_naming_the_file(tmp_path, text):
+    path = _header_file(tmp_path / "deep.safetensors", text)
+    assert "nested too deeply" in _one_line(path)
+    from galton.metadata import load_model_metadata
+    _one_line(path, load_model_metadata)
+
+
+def test_memory_error_while_reading_tensors_is_one_line(tmp_path, monkeypatch):
+    galton.save({"w": galton.ones(4)}, tmp_path / "m.pt")
+
+    def bomb(*args, **kwargs):
+        raise MemoryError
+    monkeypatch.setattr(_format.safetensors, "safe_open", bomb)
+    assert "more memory" in _one_line(tmp_path / "m.pt")
