@@ -29,7 +29,10 @@ def run(args):
             raise ValueError("galton data list takes no NAME")
         width = max(len(n) for n in DATASETS)
         for name in DATASETS:
-            state = "ready" if describe(name, args.data_root)["available"] else "not fetched"
+            info = describe(name, args.data_root)
+            state = ("ready" if info["available"] else
+                     "incomplete: " + ", ".join(info["incomplete"]) if info.get("incomplete")
+                     else "not fetched")
             out(f"{name:<{width}}  [{state}]  {DATASETS[name][0]}")
         out("")
         out("An image folder (one sub-folder per class) is a dataset too: --data path/to/folder")

@@ -31,8 +31,8 @@ def add_parser(sub):
 
 def run(args):
     from ..train.run import evaluate_run
-    if not os.path.exists(args.run):
-        raise FileNotFoundError(f"run folder {args.run} not found (train one with galton train)")
+    from ..train.models import check_exists
+    check_exists(args.run, "run folder")
     if args.explain < 0:
         raise ValueError(f"--explain must be a number of images (0 or more), got {args.explain}")
     scores, report = evaluate_run(args.run, data_root=args.data_root, out=args.out,

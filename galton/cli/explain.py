@@ -69,8 +69,8 @@ def run(args):
     from ..explain import attribute
     from ..train.models import classify, load_model
     from ..vision.preprocess import load_image, prepare
-    if not os.path.exists(args.run):
-        raise FileNotFoundError(f"run folder {args.run} not found (train one with galton train)")
+    from ..train.models import check_exists
+    check_exists(args.run, "run folder")
     if not 0 <= args.alpha <= 1:
         raise ValueError(f"--alpha must be between 0 and 1, got {args.alpha}")
     model, meta = load_model(args.run, model=args.model)

@@ -1,6 +1,5 @@
 """``galton predict``: label images with a trained model."""
 import json
-import os
 
 import numpy as np
 
@@ -33,8 +32,8 @@ def add_parser(sub):
 def run(args):
     from ..train.models import classify, load_model
     from ..vision.preprocess import load_image, prepare
-    if not os.path.exists(args.run):
-        raise FileNotFoundError(f"run folder {args.run} not found (train one with galton train)")
+    from ..train.models import check_exists
+    check_exists(args.run, "run folder")
     if args.top < 1:
         raise ValueError(f"--top must be at least 1, got {args.top}")
     model, meta = load_model(args.run, model=args.model)

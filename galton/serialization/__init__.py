@@ -28,6 +28,7 @@ twice) come back as independent copies; a ``namedtuple`` comes back as a plain t
 ``OrderedDict`` as a dict with the same key order; a safetensors file from elsewhere (no galton
 structure) loads as a flat dict of tensors in the file's order.
 """
+import errno
 import json
 import os
 
@@ -66,6 +67,8 @@ def save(obj, f, pickle_module=None, pickle_protocol=None, _use_new_zipfile_seri
     directory = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(directory):
         raise FileNotFoundError(f"galton.save: parent directory {directory} does not exist")
+    if os.path.isdir(path):
+        raise IsADirectoryError(errno.EISDIR, "is a directory; name a file to write", path)
     _format.save_file(path, tensors, meta)
 
 

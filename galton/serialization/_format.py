@@ -13,8 +13,10 @@ Anything the package still refuses becomes the same one-line CheckpointError wit
 import json
 import math
 import os
+import re
 import secrets
 import struct
+import time
 
 import numpy as np
 import safetensors
@@ -47,15 +49,68 @@ def to_bytes(tensors, meta):
 def save_file(path, tensors, meta):
     """Write the file at ``path`` atomically; the package writes straight from the arrays."""
     directory = os.path.dirname(os.path.abspath(path))
-    atomic_write(path, directory, lambda tmp: st.save_file(tensors, tmp, metadata=meta))
+
+    def write_to(tmp):
+        try:
+            st.save_file(tensors, tmp, metadata=meta)
+        except safetensors.SafetensorError as exc:  # the package's I/O errors: name the target
+            raise OSError(f"galton.save: cannot write {path} ({exc})") from None
+    atomic_write(path, directory, write_to)
+
+
+# .NAME.PID.HEX.tmp (PID: the writer's process), or .NAME.HEX.tmp as earlier versions named them
+_TMP = r"\.{}\.(?:(?P<pid>\d+)\.)?[0-9a-f]{{12}}\.tmp\Z"
+_LEGACY_AGE = 60  # seconds: a writer that left no pid is stale once its file stopped changing
+
+
+def _remove_stale_temporaries(directory, base, started):
+    """Remove temporaries of earlier saves to the same target that a killed writer left
+    (kill -9, power loss): those whose process is gone, or, without a recorded process, whose
+    file has not changed for a minute. Never a live writer's, never this process's."""
+    try:
+        names = os.listdir(directory)
+    except OSError:
+        return
+    pattern = re.compile(_TMP.format(re.escape(base)))
+    for entry in names:
+        m = pattern.match(entry)
+        if not m:
+            continue
+        full = os.path.join(directory, entry)
+        try:
+            mtime = os.stat(full).st_mtime
+        except OSError:
+            continue
+        if m["pid"] is None:
+            stale = mtime < started - _LEGACY_AGE
+        else:
+            pid = int(m["pid"])
+            stale = pid != os.getpid() and not _alive(pid) and mtime < started
+        if stale:
+            try:
+                os.unlink(full)
+            except OSError:
+                pass
+
+
+def _alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError, OSError):
+        return True  # someone else's process, or not a pid this system can check: keep it
+    return True
 
 
 def atomic_write(path, directory, write_to):
     """Call ``write_to(temporary path)`` on a new file in ``directory``, fsync it and rename it
-    onto ``path``; on any failure remove the temporary and re-raise."""
+    onto ``path``; on any failure remove the temporary and re-raise (an error without a file
+    name, a full disk, names ``path``). Stale temporaries of the same target are removed."""
     base = os.path.basename(path)
+    _remove_stale_temporaries(directory, base, time.time())
     while True:
-        tmp = os.path.join(directory, f".{base}.{secrets.token_hex(6)}.tmp")
+        tmp = os.path.join(directory, f".{base}.{os.getpid()}.{secrets.token_hex(6)}.tmp")
         try:
             # 0o666 and O_EXCL: the umask decides the mode, as for a plain open()
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0),
@@ -74,11 +129,14 @@ def atomic_write(path, directory, write_to):
         finally:
             os.close(fd)
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         try:
             os.unlink(tmp)
         except FileNotFoundError:
             pass
+        if isinstance(exc, OSError) and exc.errno is not None and exc.filename in (None, tmp):
+            # ENOSPC and friends: the user knows the target, not our hidden temporary
+            raise OSError(exc.errno, f"{exc.strerror} (writing {path})", path) from None
         raise
     try:  # make the rename itself durable; not every platform can open a directory
         dfd = os.open(directory, os.O_RDONLY)

@@ -40,6 +40,10 @@ def save_training_state(trainer, path):
     save(training_state(trainer), path)
 
 
+# what every training checkpoint holds (training_state writes them all)
+_KEYS = ("model", "optimizer", "scheduler", "rng", "epoch", "history")
+
+
 def load_training_state(trainer, path):
     """Restore a trainer from ``path`` so that fit() continues where the run stopped."""
     from ..serialization import load
@@ -48,14 +52,24 @@ def load_training_state(trainer, path):
     if not isinstance(state, dict) or state.get("format") != "galton-training-state/1":
         raise ValueError(f"{path} is not a galton training checkpoint (it has no training state; "
                          "a bare state_dict loads with model.load_state_dict(galton.load(path)))")
-    trainer.model.load_state_dict(state["model"])
-    if trainer.optimizer is not None and state["optimizer"] is not None:
-        trainer.optimizer.load_state_dict(state["optimizer"])
-    if trainer.scheduler is not None and state["scheduler"] is not None:
-        trainer.scheduler.load_state_dict(state["scheduler"])
-    grandom.set_rng_state(state["rng"])
-    trainer.epoch = int(state["epoch"])
-    trainer.history = list(state["history"])
+    missing = [k for k in _KEYS if k not in state]
+    if missing:
+        raise ValueError(f"{path} is an incomplete training checkpoint (no "
+                         f"{', '.join(repr(k) for k in missing)})")
+    try:
+        trainer.model.load_state_dict(state["model"])
+        if trainer.optimizer is not None and state["optimizer"] is not None:
+            trainer.optimizer.load_state_dict(state["optimizer"])
+        if trainer.scheduler is not None and state["scheduler"] is not None:
+            trainer.scheduler.load_state_dict(state["scheduler"])
+        grandom.set_rng_state(state["rng"])
+        trainer.epoch = int(state["epoch"])
+        trainer.history = list(state["history"])
+    except (RuntimeError, ValueError, TypeError, KeyError, IndexError) as exc:
+        # a shape mismatch or a malformed entry: say which checkpoint does not fit
+        text = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
+        raise ValueError(f"the training checkpoint {path} does not fit this run: "
+                         f"{type(exc).__name__}: {text}") from None
     saved = state.get("callbacks") or {}
     for key, cb in zip(_callback_keys(trainer.callbacks), trainer.callbacks):
         if key in saved:

@@ -221,11 +221,14 @@ def describe(name, root="./data"):
         info.update(location=folder, available=all(
             os.path.isfile(os.path.join(folder, f)) for f in cls.train_list + cls.test_list))
     else:
+        from ..vision.io import idx_complete
         folder = os.path.join(root, cls.__name__, "raw")
         names = [os.path.splitext(f)[0] for f, _ in cls.resources]
-        info.update(location=folder, available=all(
-            os.path.isfile(os.path.join(folder, n)) or os.path.isfile(os.path.join(folder, n + ".gz"))
-            for n in names))
+        found = [next((p for p in (os.path.join(folder, n), os.path.join(folder, n + ".gz"))
+                       if os.path.isfile(p)), None) for n in names]
+        # present but shorter than its header says (an interrupted copy): not ready
+        info.update(location=folder, available=all(p and idx_complete(p) for p in found),
+                    incomplete=[p for p in found if p and not idx_complete(p)])
         if not info["available"] and cls.local_dirs:
             info["local_copy"] = cls.local_dirs
     return info

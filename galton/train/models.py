@@ -147,25 +147,53 @@ def save_model(path, model, metadata):
     save({"format": MODEL_FORMAT, "metadata": meta, "state_dict": model.state_dict()}, path)
 
 
+def check_exists(path, what):
+    """Raise one line naming ``path`` unless it exists: not found, unreadable (permissions) and
+    a file where a folder is expected are three different messages (os.path.exists says False
+    to all three)."""
+    try:
+        os.stat(path)
+    except FileNotFoundError:
+        raise FileNotFoundError(f"{what} {path} not found (train one with galton train)") \
+            from None
+    except NotADirectoryError:
+        raise NotADirectoryError(f"{what} {path} cannot be reached: a part of that path is a "
+                                 f"file, not a folder") from None
+    except PermissionError:
+        raise PermissionError(f"{what} {path} cannot be read (permission denied)") from None
+
+
 def _read(path):
     from ..serialization import load
     path = os.fspath(path)
+    check_exists(path, "model file or run folder")
     if os.path.isdir(path):
         path = os.path.join(path, "model.safetensors")
+    check_exists(path, "model file")
     if not os.path.isfile(path):
-        raise FileNotFoundError(f"model file {path} not found (train one with galton train)")
+        raise IsADirectoryError(f"model file {path} is not a file")
     obj = load(path)
     if isinstance(obj, dict) and obj.get("format") == "galton-training-state/1":
         meta = dict((obj.get("metadata") or {}).get("model") or {})
         if not meta:
             raise ValueError(f"{path} is a training checkpoint without model metadata")
-        return path, meta, obj["model"]
+        if "model" not in obj:
+            raise ValueError(f"{path} is an incomplete training checkpoint (no 'model')")
+        return path, _with_classes(path, meta), obj["model"]
     if not isinstance(obj, dict) or obj.get("format") != MODEL_FORMAT:
         raise ValueError(f"{path} is not a galton model file (written by galton train as "
                          "model.safetensors)")
     if not isinstance(obj.get("metadata"), dict) or not isinstance(obj.get("state_dict"), dict):
         raise ValueError(f"{path} is a galton model file without its metadata or weights")
-    return path, dict(obj["metadata"]), obj["state_dict"]
+    return path, _with_classes(path, obj["metadata"]), obj["state_dict"]
+
+
+def _with_classes(path, meta):
+    # every command that loads a model names its classes: a file without them is refused here,
+    # with its path, not later as a bare KeyError
+    if not isinstance(meta.get("classes"), (list, tuple)):
+        raise ValueError(f"{path} has no class names (no 'classes' list in its model metadata)")
+    return dict(meta)
 
 
 def read_model_metadata(path):

@@ -226,6 +226,7 @@ def train_run(config, out, resume=None, progress=True):
     scheduler = _scheduler(cfg, optimizer, len(train_loader))
 
     out = os.fspath(out)
+    created = not os.path.isdir(out)
     os.makedirs(out, exist_ok=True)
     monitor = "val_loss" if val_loader is not None else "loss"
     callbacks = []
@@ -239,12 +240,20 @@ def train_run(config, out, resume=None, progress=True):
                       progress=progress, grad_clip=cfg["grad_clip"], checkpoint_dir=out,
                       metadata={"config": cfg, "model": meta})
     if resume is not None:
-        _, saved = read_checkpoint_config(resume)
-        for key in ("model", "data"):
-            if str(saved[key]).lower() != str(cfg[key]).lower():
-                raise ValueError(f"cannot resume: the checkpoint {resume} trained {key} "
-                                 f"'{saved[key]}', this run asks for '{cfg[key]}'")
-        trainer.resume(resume)
+        try:
+            _, saved = read_checkpoint_config(resume)
+            for key in ("model", "data"):
+                if str(saved.get(key)).lower() != str(cfg[key]).lower():
+                    raise ValueError(f"cannot resume: the checkpoint {resume} trained {key} "
+                                     f"'{saved.get(key)}', this run asks for '{cfg[key]}'")
+            trainer.resume(resume)
+        except BaseException:
+            if created:  # a resume that failed leaves no empty run folder behind
+                try:
+                    os.rmdir(out)
+                except OSError:
+                    pass
+            raise
     _write_json(os.path.join(out, "config.json"), {**cfg, "galton_version": __version__})
 
     start = time.perf_counter()
@@ -294,7 +303,15 @@ def load_run_test_set(folder, data_root=None, model=None):
     cfg_path = os.path.join(run_dir, "config.json")
     if os.path.isfile(cfg_path):
         with open(cfg_path) as f:
-            cfg = json.load(f)
+            try:
+                cfg = json.load(f)
+            except ValueError as exc:
+                raise ValueError(f"{cfg_path} is not valid JSON ({exc})") from None
+        if not isinstance(cfg, dict):
+            raise ValueError(f"{cfg_path} is not a JSON object")
+    if "dataset" not in meta:
+        raise ValueError(f"{model_path} does not say which dataset it was trained on (no "
+                         f"'dataset' in its metadata)")
     data = load_data(meta["dataset"], root=data_root or cfg.get("data_root", "./data"),
                      seed=cfg.get("seed", 0), image_size=cfg.get("image_size"), limit=1)
     if meta.get("loss") == "bce":

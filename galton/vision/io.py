@@ -38,6 +38,33 @@ def _read_bytes(path):
         raise ValueError(f"read_idx: {path} is a damaged or truncated gzip file ({exc})") from None
 
 
+def idx_complete(path):
+    """Whether the IDX file at ``path`` (plain or .gz) holds as many bytes as its header says,
+    found from its header and its size (for a .gz, the size its trailer records) without
+    reading the data: what ``galton data list`` shows as ready."""
+    try:
+        with open(path, "rb") as f:
+            gz = f.read(2) == _GZIP_MAGIC
+            f.seek(0, os.SEEK_END)
+            size = f.tell()
+            if gz:
+                f.seek(max(size - 4, 0))
+                size = int.from_bytes(f.read(4), "little")  # ISIZE: the length mod 2**32
+        opener = gzip.open if gz else open
+        with opener(path, "rb") as f:
+            head = f.read(4)
+            if len(head) < 4 or head[:2] != b"\0\0" or head[2] not in IDX_TYPES:
+                return False
+            dims = f.read(4 * head[3])
+        if len(dims) < 4 * head[3]:
+            return False
+        shape = np.frombuffer(dims, dtype=">u4").astype(np.int64)
+        need = 4 + len(dims) + IDX_TYPES[head[2]].itemsize * int(np.prod(shape))
+        return size == (need % 2**32 if gz else need)
+    except (OSError, EOFError, zlib.error):
+        return False
+
+
 def read_idx(path):
     """Read an IDX file (``.gz`` or plain) into a NumPy array of native byte order.
 

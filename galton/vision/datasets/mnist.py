@@ -98,6 +98,10 @@ class MNIST(VisionDataset):
         if labels.ndim != 1 or len(labels) != len(images):
             raise ValueError(f"{paths[1]}: expected {len(images)} labels (one per image in "
                              f"{paths[0]}), got shape {labels.shape}")
+        bad = labels[(labels < 0) | (labels >= len(self.classes))]
+        if len(bad):
+            raise ValueError(f"{paths[1]}: label {int(bad[0])} is not a class of "
+                             f"{type(self).__name__} (0 to {len(self.classes) - 1})")
         return images, labels
 
     # --- getting the files -----------------------------------------------------------------
