@@ -231,6 +231,7 @@ def load_model(path, model=None):
     if not isinstance(kwargs, dict):
         raise ValueError(f"{path} has malformed model arguments (kwargs of type "
                          f"{type(kwargs).__name__})")
+    _check_sizes(path, kwargs, state)
     net, _ = build_model(spec, kwargs=kwargs)
     try:
         net.load_state_dict(state)
@@ -238,6 +239,49 @@ def load_model(path, model=None):
         raise ValueError(f"the weights in {path} do not fit model {spec}: {exc}") from None
     net.eval()
     return net, meta
+
+
+_SIZE_FLOOR = 4096  # a size argument this small is never refused (kernel sizes, widths...)
+
+
+def _ints(value):
+    if isinstance(value, bool):
+        return
+    if isinstance(value, int):
+        yield value
+    elif isinstance(value, (list, tuple)):
+        for v in value:
+            yield from _ints(v)
+
+
+def _check_sizes(path, kwargs, state):
+    """Refuse, before anything is allocated, constructor arguments that ask for a model far
+    larger than the weights the file stores. Every size argument of a model (num_classes,
+    in_features, hidden widths, channels) becomes a dimension of some weight, so one larger than
+    every stored dimension (and than a small floor) cannot be the model these weights fit; one
+    weight with that dimension would need at least that many times the widest stored one."""
+    dims = [int(d) for t in _tensors(state) for d in t.shape] or [0]
+    widest, stored = max(dims), sum(t.numel() * t.element_size() for t in _tensors(state))
+    for key, value in kwargs.items():
+        for n in _ints(value):
+            if n > max(widest, _SIZE_FLOOR) or n < 0:
+                need = max(n, 1) * max(widest, 1) * 4
+                raise ValueError(f"{path} asks for a model with {key}={n}, larger than any "
+                                 f"dimension of the weights it stores (the largest is {widest}); "
+                                 f"one layer of that size would need about {need / 2**30:.1f} "
+                                 f"GiB, the file stores {stored / 2**20:.1f} MiB of weights")
+
+
+def _tensors(state):
+    from ..tensor import Tensor
+    if isinstance(state, Tensor):
+        yield state
+    elif isinstance(state, dict):
+        for v in state.values():
+            yield from _tensors(v)
+    elif isinstance(state, (list, tuple)):
+        for v in state:
+            yield from _tensors(v)
 
 
 def probabilities(model, x, binary=False):

@@ -170,3 +170,25 @@ def test_stale_temporaries_of_the_same_target_are_removed_live_ones_kept(tmp_pat
     finally:
         live.kill()
         live.wait()
+
+
+# --- a model file's constructor arguments --------------------------------------------------
+@pytest.mark.parametrize("key,value", [("num_classes", 10**9), ("hidden", [128, 10**12])])
+def test_absurd_model_sizes_in_metadata_are_refused_before_allocating(run, tmp_path, key, value,
+                                                                      monkeypatch):
+    from galton.train import models
+    folder = _copy(run, tmp_path)
+    _edit(folder / "model.safetensors", lambda s: s["metadata"]["kwargs"].update({key: value}))
+    built = []
+    monkeypatch.setattr(models, "build_model", lambda *a, **k: built.append(a) or 1 / 0)
+    with pytest.raises(ValueError) as err:
+        models.load_model(folder)
+    msg = str(err.value)
+    assert str(folder / "model.safetensors") in msg and f"{key}=" in msg and "GiB" in msg, msg
+    assert built == []  # refused before the model was built
+
+
+def test_the_sizes_of_a_real_model_load(run):
+    from galton.train import models
+    net, meta = models.load_model(run)
+    assert meta["kwargs"]
