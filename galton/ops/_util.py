@@ -9,6 +9,14 @@ from ..tensor import Tensor, make_result, will_record, _dim  # noqa: F401  (re-e
 _FLOAT_KINDS = "f"
 
 
+def as_array(v, dtype=None):
+    """A reduction's result as an array on its input's device: NumPy's scalars become 0-d
+    arrays (np.asarray), a device array stays one (np.asarray on a CuPy array raises)."""
+    if type(v) is np.ndarray or isinstance(v, (np.generic, numbers.Number)):
+        return np.asarray(v, dtype=dtype)
+    return v if dtype is None or v.dtype == dtype else v.astype(dtype)
+
+
 def to_float(arr):
     """Integer/bool arrays become the default float dtype (exp, log, mean, ... of ints)."""
     return arr if arr.dtype.kind == "f" else arr.astype(dtypes.default_float_np())

@@ -5,7 +5,7 @@ Every backward sums its gradient back to the input's shape (``unbroadcast``), so
 """
 import numpy as np
 
-from ._util import Tensor, check_broadcast, make_result, operands, shape_of, to_float, unbroadcast
+from ._util import Tensor, as_array, check_broadcast, make_result, operands, shape_of, to_float, unbroadcast
 
 
 def _bcast_error(name, x, y):
@@ -173,7 +173,7 @@ def neg(x):
 def _compare(fn, a, b):
     x, y, _, _ = operands(a, b)
     try:
-        return Tensor._wrap(np.asarray(fn(x, y)))
+        return Tensor._wrap(as_array(fn(x, y)))
     except ValueError:
         _bcast_error(fn.__name__, x, y)
         raise

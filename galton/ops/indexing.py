@@ -6,6 +6,7 @@ indices being refused, and PyTorch's error messages.
 """
 import numpy as np
 
+from ..backend import array_module
 from ._util import Tensor, make_result
 
 
@@ -115,7 +116,7 @@ def getitem(x, idx):
     except IndexError as exc:
         raise _torch_error(a, idx, exc) from None
     basic = _is_basic(idx)
-    if not isinstance(out, np.ndarray):  # a single element: keep it a (0-d) view, as PyTorch
+    if isinstance(out, np.generic):  # a single element: keep it a (0-d) view, as PyTorch
         out = a[(idx if isinstance(idx, tuple) else (idx,)) + (Ellipsis,)] if basic else \
             np.asarray(out)
     shape = a.shape
@@ -123,11 +124,12 @@ def getitem(x, idx):
     def backward(g, xp=np):
         if xp is not np:  # on tensors: the same placement, as an op of its own
             return (placed(g, shape, idx, basic),)
-        full = np.zeros(shape, dtype=g.dtype)
+        m = array_module(g)  # NumPy, or CuPy for a device gradient
+        full = m.zeros(shape, dtype=g.dtype)
         if basic:
             full[idx] = g  # basic indices never repeat an element
         else:
-            np.add.at(full, idx, g)  # repeated integer indices must add up
+            m.add.at(full, idx, g)  # repeated integer indices must add up
         return (full,)
     if basic:
         backward._view = (x, idx)  # in-place ops on the result must reach x (ops/inplace.py)

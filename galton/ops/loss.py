@@ -9,7 +9,7 @@ here only what needs the data (targets out of range, probabilities outside [0, 1
 import numpy as np
 
 from ..backend import array_module
-from ._util import Tensor, composite, make_result, unbroadcast
+from ._util import Tensor, as_array, composite, make_result, unbroadcast
 from ..amp import autocast_mode as _autocast
 
 
@@ -17,9 +17,9 @@ def _reduce(loss, reduction):
     if reduction == "none":
         return loss
     if reduction == "sum":
-        return np.asarray(loss.sum())
+        return as_array(loss.sum())
     # sum / size rather than ndarray.mean(): same pairwise float32 sum, less call overhead
-    return np.asarray(loss.sum() / loss.size if loss.size else np.nan, dtype=loss.dtype)
+    return as_array(loss.sum() / loss.size if loss.size else np.nan, dtype=loss.dtype)
 
 
 def _scale(g, reduction, n):
@@ -122,9 +122,9 @@ def _reduce_rows(loss, reduction, denom, target_shape):
         return loss.reshape(target_shape)
     total = loss.sum()
     if reduction == "sum":
-        return np.asarray(total, dtype=loss.dtype)
+        return as_array(total, dtype=loss.dtype)
     # every target ignored (or zero weight): 0 / 0, which PyTorch reports as nan
-    return np.asarray(total / denom if denom else np.nan, dtype=loss.dtype)
+    return as_array(total / denom if denom else np.nan, dtype=loss.dtype)
 
 
 def _row_scale(g, reduction, denom):
@@ -414,7 +414,7 @@ def kl_div(input, target, reduction="mean", log_target=False):
         loss = t * (lt - x)
     if reduction == "batchmean":
         n = x.shape[0] if x.ndim else 1
-        out = np.asarray(loss.sum() / n)
+        out = as_array(loss.sum() / n)
     else:
         n = loss.size
         out = _reduce(loss, reduction)

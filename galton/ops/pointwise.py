@@ -3,7 +3,8 @@ import math
 
 import numpy as np
 
-from ._util import Tensor, make_result, operands, to_float, unbroadcast, shape_of
+from ..backend import array_module
+from ._util import Tensor, as_array, make_result, operands, to_float, unbroadcast, shape_of
 from ._erf import erf_array
 from . import _kernels
 
@@ -149,10 +150,10 @@ def clamp(x, min=None, max=None):  # noqa: A002
         y = np.maximum(y, np.asarray(lo, dtype=a.dtype) if not isinstance(lo, np.ndarray) else lo)
     if hi is not None:
         y = np.minimum(y, np.asarray(hi, dtype=a.dtype) if not isinstance(hi, np.ndarray) else hi)
-    y = np.asarray(y)
+    y = as_array(y)
 
     def backward(g, xp=np):
-        keep = np.ones(a.shape, dtype=bool)
+        keep = array_module(a).ones(a.shape, dtype=bool)  # on a's device
         if lo is not None:
             keep &= a >= lo
         if hi is not None:

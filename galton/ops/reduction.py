@@ -10,7 +10,8 @@ import warnings
 
 import numpy as np
 
-from ._util import Tensor, _dim, make_result, to_float
+from ..backend import array_module
+from ._util import Tensor, _dim, as_array, make_result, to_float
 from .pointwise import maximum, minimum
 
 # PyTorch's names for dtypes in its error messages ("... Got: Long")
@@ -81,7 +82,7 @@ def sum(x, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None):  #
         a = a.astype(dtype.np)
     elif a.dtype.kind in "biu":
         a = a.astype(np.int64)
-    out = np.asarray(a.sum(axis=axes, keepdims=keepdim))
+    out = as_array(a.sum(axis=axes, keepdims=keepdim))
     shape = a.shape
 
     def backward(g, xp=np):
@@ -108,7 +109,7 @@ def mean(x, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None):
     shape = a.shape
     n = _count(shape, axes)
     # over nothing: 0 / 0 = nan, silently as PyTorch (NumPy's mean warns "Mean of empty slice")
-    out = np.asarray(a.mean(axis=axes, keepdims=keepdim) if n else
+    out = as_array(a.mean(axis=axes, keepdims=keepdim) if n else
                      a.sum(axis=axes, keepdims=keepdim) / a.dtype.type(0))
 
     def backward(g, xp=np):
@@ -136,11 +137,11 @@ def prod(x, dim=None, keepdim=False, *, dtype=None):
         a = a.astype(np.int64)
     shape = a.shape
     if dim is None:
-        out = np.asarray(a.prod())
+        out = as_array(a.prod())
         axis = None
     else:
         axis = _dim(dim, a.ndim) if a.ndim else None
-        out = np.asarray(a.prod(axis=axis, keepdims=keepdim)) if a.ndim else a.copy()
+        out = as_array(a.prod(axis=axis, keepdims=keepdim)) if a.ndim else a.copy()
 
     def backward(g):
         if axis is None:
@@ -173,8 +174,9 @@ def _picked(x, idx, d, keepdim, name, result_type):
             mask = np.zeros(shape, bool)
             np.put_along_axis(mask, idx, True, d)
             return (xp.where(mask, g if keepdim else xp.expand_dims(g, d), 0.0),)
-        full = np.zeros(shape, g.dtype)
-        np.put_along_axis(full, idx, g if keepdim else np.expand_dims(g, d), d)
+        m = array_module(g)  # NumPy, or CuPy for a device gradient
+        full = m.zeros(shape, g.dtype)
+        m.put_along_axis(full, idx, g if keepdim else m.expand_dims(g, d), d)
         return (full,)
     return result_type(make_result(values if keepdim else values.squeeze(d), (x,), backward,
                                    name), Tensor._wrap(idx_out.astype(np.int64, copy=False)))
@@ -230,7 +232,7 @@ def _amax_amin(name, npfn, x, dim, keepdim):
         for i in axes:
             if a.shape[i] == 0:
                 raise IndexError(f"{name}(): Expected reduction dim {i} to have non-zero size.")
-    out = np.asarray(npfn(a, axis=axes, keepdims=keepdim))
+    out = as_array(npfn(a, axis=axes, keepdims=keepdim))
 
     def backward(g, xp=np):
         mask = a == _expand(out, axes, keepdim)
@@ -300,7 +302,7 @@ def _var(x, dim, correction, keepdim):
                       UserWarning, stacklevel=4)  # 4: past the quiet wrapper (_quiet.py)
     centred = a - (a.mean(axis=axes, keepdims=True) if n else a.sum(axis=axes, keepdims=True))
     with np.errstate(divide="ignore", invalid="ignore"):
-        out = np.asarray((centred * centred).sum(axis=axes, keepdims=keepdim) / a.dtype.type(dof))
+        out = as_array((centred * centred).sum(axis=axes, keepdims=keepdim) / a.dtype.type(dof))
     return out, axes, centred, dof
 
 
@@ -355,7 +357,7 @@ def logsumexp(x, dim, keepdim=False):
         m = np.zeros((1,) * a.ndim, a.dtype)
     with np.errstate(divide="ignore"):
         lse = np.log(np.exp(a - m).sum(axis=axes, keepdims=True)) + m
-    out = lse if keepdim else np.asarray(lse.squeeze(axes))
+    out = lse if keepdim else as_array(lse.squeeze(axes))
 
     def backward(g, a=a, out=out, xp=np):
         m = lse if xp is np else _expand(out, axes, keepdim, xp)
@@ -415,7 +417,7 @@ def norm(x, p="fro", dim=None, keepdim=False, dtype=None):
 
 def _truth(fn, x, dim, keepdim):
     a = x._data
-    out = np.asarray(fn(a, axis=_axes(dim, a.ndim), keepdims=keepdim))
+    out = as_array(fn(a, axis=_axes(dim, a.ndim), keepdims=keepdim))
     # uint8 keeps its dtype, for compatibility with old PyTorch code that used it as bool
     return Tensor._wrap(out.astype(np.uint8) if a.dtype == np.uint8 else out)
 
