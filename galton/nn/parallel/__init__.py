@@ -4,5 +4,6 @@ galton computes on one device per process, so ``DataParallel`` is the pass-throu
 PyTorch's is on a machine without GPUs (or with one).
 """
 from .data_parallel import DataParallel, data_parallel
+from .distributed import DistributedDataParallel
 
-__all__ = ["DataParallel", "data_parallel"]
+__all__ = ["DataParallel", "DistributedDataParallel", "data_parallel"]
