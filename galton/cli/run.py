@@ -4,6 +4,7 @@ from ._common import add_command
 EXAMPLES = [
     "galton run --data mnist=mnist-sample main.py --epochs 1",
     "galton run --data fashion=/usr/share/datasets/fashion-mnist train.py",
+    "galton run --nproc-per-node 2 train_ddp.py     # 2 processes through mpiexec, as torchrun",
     "python -m galton.run program.py --lr 0.01     # the same, without the galton command",
 ]
 
@@ -21,5 +22,5 @@ def add_parser(sub):
 
 
 def run(args):
-    from ..run import run_program
-    return run_program(args.script, args.args, args.data)
+    from ..run import dispatch
+    return dispatch(args)

@@ -21,10 +21,10 @@ import os
 import sys
 import types
 
-from . import _hook
+from . import _hook, _launch
 from ._report import EXIT_MISSING_API, print_exception, report
 
-__all__ = ["run_program", "add_arguments", "main", "EXIT_MISSING_API"]
+__all__ = ["run_program", "add_arguments", "dispatch", "main", "EXIT_MISSING_API"]
 
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
@@ -36,6 +36,12 @@ def add_arguments(parser):
                         help="point a torchvision dataset at a local copy: mnist=mnist-sample "
                         "(the shipped 8,000/2,000 sample) or NAME=FOLDER holding the IDX files "
                         "(mnist, fashion, kmnist); may be repeated")
+    parser.add_argument("--nproc-per-node", "--nproc_per_node", type=int, default=None,
+                        metavar="N", help="run N processes through mpiexec, as torchrun: each "
+                        "gets RANK, WORLD_SIZE, LOCAL_RANK, MASTER_ADDR, MASTER_PORT; a rank "
+                        "that fails stops the job with one line naming it")
+    parser.add_argument("--hostfile", default=None, metavar="FILE",
+                        help="with --nproc-per-node: MPI's hostfile listing the machines")
     parser.add_argument("script", metavar="SCRIPT", help="the PyTorch program (a .py file)")
     parser.add_argument("args", nargs=argparse.REMAINDER, metavar="ARGS",
                         help="the program's own arguments, passed on unchanged")
@@ -69,6 +75,7 @@ def run_program(script, args=(), data=None):
             exc.strerror else str(exc)
         print(f"galton run: error: {msg}", file=sys.stderr, flush=True)
         return EXIT_USAGE
+    rank = _launch.set_rank_environment()
     _hook.install()
     _data.redirect(sources)
     try:
@@ -84,12 +91,14 @@ def run_program(script, args=(), data=None):
     try:
         exec(code, main.__dict__)
     except SystemExit as exc:
-        return _exit_status(exc)
+        status = _exit_status(exc)
+        return _launch.abort_job(rank, None, status) if rank is not None and status else status
     except KeyboardInterrupt as exc:
         print_exception(exc)
         return EXIT_INTERRUPTED
     except BaseException as exc:  # noqa: B902 -- every stop of the program is reported
-        return report(exc)
+        status = report(exc)
+        return _launch.abort_job(rank, exc, status) if rank is not None else status
     finally:
         for stream in (sys.stdout, sys.stderr):
             try:
@@ -105,4 +114,11 @@ def main(argv=None):
         prog="python -m galton.run", description="Run an unmodified PyTorch program on galton.")
     add_arguments(parser)
     ns = parser.parse_args(argv)
+    return dispatch(ns)
+
+
+def dispatch(ns):
+    """Run the parsed arguments: on N processes with ``--nproc-per-node``, else here."""
+    if ns.nproc_per_node is not None:
+        return _launch.launch(ns.nproc_per_node, ns.script, ns.args, ns.data, ns.hostfile)
     return run_program(ns.script, ns.args, ns.data)
