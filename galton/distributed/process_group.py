@@ -180,8 +180,8 @@ def get_process_group_ranks(group):
     return list(range(get_world_size())) if pg is None and group is None else list(pg.ranks)
 
 
-def new_group(ranks=None, timeout=None, backend=None, pg_options=None, use_local_synchronization=False,
-              group_desc=None, device_id=None):
+def new_group(ranks=None, timeout=None, backend=None, pg_options=None,
+              use_local_synchronization=False, group_desc=None, device_id=None):
     """A group of the given global ranks (all ranks when None). Every process of the default
     group must call it, as in PyTorch; a process outside ``ranks`` gets ``NON_GROUP_MEMBER``."""
     world = _default()
