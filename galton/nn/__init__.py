@@ -24,4 +24,4 @@ for _name in _FAMILIES:
 
 from . import functional, init, parallel, utils  # noqa: E402,F401
 from . import modules  # noqa: E402,F401  (torch.nn.modules.rnn.LSTM and the like)
-from .parallel import DataParallel  # noqa: E402,F401
+from .parallel import DataParallel, SyncBatchNorm  # noqa: E402,F401

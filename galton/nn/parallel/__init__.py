@@ -5,5 +5,6 @@ PyTorch's is on a machine without GPUs (or with one).
 """
 from .data_parallel import DataParallel, data_parallel
 from .distributed import DistributedDataParallel
+from .sync_batchnorm import SyncBatchNorm
 
-__all__ = ["DataParallel", "DistributedDataParallel", "data_parallel"]
+__all__ = ["DataParallel", "DistributedDataParallel", "SyncBatchNorm", "data_parallel"]
