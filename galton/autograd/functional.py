@@ -37,50 +37,38 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
     With ``create_graph=True`` the gradients are computed by galton ops and recorded, so
     ``.grad`` can itself be differentiated (see twice.py)."""
     from ..tensor import Tensor
-    if create_graph:
-        return _backward_graph(tensors, grad_tensors, retain_graph, inputs)
-    if isinstance(tensors, Tensor):
-        tensors, grad_tensors = [tensors], [grad_tensors]
-    elif grad_tensors is None:
-        grad_tensors = [None] * len(tensors)
-    for i, (t, g) in enumerate(zip(tensors, grad_tensors)):
-        _check_requires(t, i)
-        seed = _seed(t, g)
-        if inputs is not None:
-            _backward_to(t, seed, inputs, bool(retain_graph))
-        else:
-            graph.run_backward(t, seed, retain_graph=bool(retain_graph))
-
-
-def _backward_graph(tensors, grad_tensors, retain_graph, inputs):
-    from ..tensor import Tensor
     from . import twice
-    retain = True if retain_graph is None else bool(retain_graph)
+    # create_graph keeps the graph unless told otherwise (PyTorch's default)
+    retain = bool(create_graph if retain_graph is None else retain_graph)
     if isinstance(tensors, Tensor):
         tensors, grad_tensors = [tensors], [grad_tensors]
     elif grad_tensors is None:
         grad_tensors = [None] * len(tensors)
     for i, (t, g) in enumerate(zip(tensors, grad_tensors)):
         _check_requires(t, i)
-        seed = _seed_tensor(t, g)
-        if inputs is None:
-            twice.run_backward(t, seed, retain_graph=retain)
-            continue
-        inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
-        captured = grad(t, inputs, seed, retain_graph=retain, create_graph=True,
-                        allow_unused=True)
-        for x, gx in zip(inputs, captured):
-            if gx is not None:
-                x.grad = gx if x.grad is None else x.grad + gx
+        if inputs is not None:
+            seed = _seed_tensor(t, g) if create_graph else Tensor._wrap(_seed(t, g))
+            _backward_to(t, seed, inputs, retain, create_graph)
+        elif create_graph:
+            twice.run_backward(t, _seed_tensor(t, g), retain_graph=retain)
+        else:
+            graph.run_backward(t, _seed(t, g), retain_graph=retain)
 
 
-def _backward_to(t, seed, inputs, retain_graph):
+def _backward_to(t, seed, inputs, retain_graph, create_graph):
+    """``backward(inputs=...)``: the gradients of ``inputs`` only, added into their ``.grad``
+    (a recorded addition under ``create_graph``, a plain one otherwise)."""
     from ..tensor import Tensor
     inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
-    captured = grad(t, inputs, Tensor._wrap(seed), retain_graph=retain_graph, allow_unused=True)
+    captured = grad(t, inputs, seed, retain_graph=retain_graph, create_graph=create_graph,
+                    allow_unused=True)
     for x, g in zip(inputs, captured):
-        if g is not None:
-            x.grad = g if x.grad is None else Tensor._wrap(x.grad._data + g._data)
+        if g is None:
+            continue
+        if x.grad is None:
+            x.grad = g
+        else:
+            x.grad = x.grad + g if create_graph else Tensor._wrap(x.grad._data + g._data)
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
