@@ -6,9 +6,6 @@ import base64
 import importlib.util
 import io
 import os
-import socket
-import threading
-import time
 
 import numpy as np
 import pytest
@@ -58,33 +55,13 @@ def _paths():
 def server(driver):
     """A small CNN (random weights: the map need not be wise, only the network's) served by
     uvicorn on a free local port."""
-    import httpx
-    import uvicorn
-
     from galton.serve import Predictor, create_app
     galton.manual_seed(0)
     model = nn.Sequential(nn.Conv2d(1, 4, 3), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
                           nn.Linear(4 * 13 * 13, 10))
     app = create_app(predictor=Predictor(model, mean=[0.5], std=[0.5]))
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    url = f"http://127.0.0.1:{sock.getsockname()[1]}/"
-    srv = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=srv.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + page.WAIT_S
-    while True:
-        try:
-            if httpx.get(url + "health", timeout=1).status_code == 200:
-                break
-        except httpx.TransportError:
-            pass
-        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    yield url
-    srv.should_exit = True
-    thread.join(page.WAIT_S)
-    sock.close()
+    with page.serving(app) as url:
+        yield url
 
 
 HEAT_STATE = (

@@ -10,6 +10,7 @@ Without a browser these tests skip, saying how to install one; with GALTON_REQUI
 also writes the page after drawing (a small PNG) there: `make docs-screenshot`.
 """
 import base64
+import contextlib
 import io
 import os
 import shutil
@@ -150,15 +151,13 @@ def run_dir(browser_paths, tmp_path_factory):
     return folder
 
 
-@pytest.fixture(scope="module")
-def server(run_dir):
-    """The real app under uvicorn in a thread, on 127.0.0.1 and a port the OS picked; yields
-    (base URL, app). The socket is bound here, so no other process can take the port."""
+@contextlib.contextmanager
+def serving(app):
+    """``app`` under uvicorn in a thread, on 127.0.0.1 and a port the OS picked; yields the
+    base URL once /health answers. The socket is bound here, so no other process can take
+    the port."""
     import httpx
     import uvicorn
-
-    from galton.serve import create_app
-    app = create_app(run_dir)
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
@@ -175,11 +174,20 @@ def server(run_dir):
             pass
         assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
         time.sleep(0.05)
-    yield url, app
+    yield url
     srv.should_exit = True
     thread.join(WAIT_S)
     sock.close()
     assert not thread.is_alive(), "uvicorn did not shut down"
+
+
+@pytest.fixture(scope="module")
+def server(run_dir):
+    """The real app of ``run_dir`` served (see ``serving``); yields (base URL, app)."""
+    from galton.serve import create_app
+    app = create_app(run_dir)
+    with serving(app) as url:
+        yield url, app
 
 
 @pytest.fixture(scope="module")
