@@ -43,7 +43,7 @@ from .backends import (are_deterministic_algorithms_enabled,  # noqa: E402,F401
                        use_deterministic_algorithms)
 
 # every op is also a function of the package: galton.exp(x), galton.cat([a, b]), ...
-_NOT_TOP_LEVEL = {"conversion", "inplace"}
+_NOT_TOP_LEVEL = {"conversion", "inplace", "inplace_variants"}
 for _mod in _ops.loaded_modules():
     if _mod.__name__.rsplit(".", 1)[1] in _NOT_TOP_LEVEL:
         continue
@@ -52,6 +52,8 @@ for _mod in _ops.loaded_modules():
                 and _f.__module__ == _mod.__name__ and _n not in globals()):
             globals()[_n] = _f
 from .ops.inplace import masked_fill_ as _mf  # noqa: E402,F401
+from .ops import inplace_variants as _iv  # noqa: E402
+globals().update({_n: getattr(_iv, _n) for _n in _iv.TOP_LEVEL})
 from .linalg._top_level import (cholesky, cholesky_inverse, cholesky_solve, det,  # noqa: E402
                                 inverse, logdet, matrix_power, pinverse, qr, slogdet, svd)
 from . import _signatures  # noqa: E402

@@ -84,7 +84,8 @@ else:  # pragma: no cover
 # ops move data only and stay unwrapped
 NUMERIC_OPS = frozenset({"arithmetic", "pointwise", "reduction", "linalg", "inplace",
                          "conversion", "index_ops", "activation", "conv", "pooling",
-                         "normalization", "loss", "rnn"})
+                         "normalization", "loss", "rnn", "trig", "elementwise", "products",
+                         "scans", "views", "inplace_variants"})
 
 
 def quiet_module(module):
