@@ -54,8 +54,12 @@ for _mod in _ops.loaded_modules():
 from .ops.inplace import masked_fill_ as _mf  # noqa: E402,F401
 from .ops import inplace_variants as _iv  # noqa: E402
 globals().update({_n: getattr(_iv, _n) for _n in _iv.TOP_LEVEL})
-from .linalg._top_level import (cholesky, cholesky_inverse, cholesky_solve, det,  # noqa: E402
-                                inverse, logdet, matrix_power, pinverse, qr, slogdet, svd)
+from .linalg import _top_level as _linalg_top  # noqa: E402
+globals().update({_n: getattr(_linalg_top, _n) for _n in _linalg_top.TOP_LEVEL})
+from .creation_more import *  # noqa: E402,F401,F403  (windows, range, asarray, isin, ...)
+from ._flags import *  # noqa: E402,F401,F403
+from . import _aliases  # noqa: E402
+_aliases.install(globals(), Tensor)  # torch.divide, torch.absolute, torch.sqrt_, ...
 from . import _signatures  # noqa: E402
 _signatures.install(globals(), Tensor)  # input=/other=/out=/axis=/keepdims= as PyTorch takes them
 

@@ -1,7 +1,7 @@
 """Bind the ops onto Tensor: methods, operators and their reflected forms."""
 from . import ops
 from .ops import arithmetic as A, conversion as C, indexing as I, inplace as P, shape as S
-from . import _tensor_new
+from . import _tensor_more, _tensor_new
 from .tensor import Tensor
 
 
@@ -64,3 +64,4 @@ def _bind_linalg():
 
 _bind_linalg()
 _tensor_new.bind()
+_tensor_more.bind()

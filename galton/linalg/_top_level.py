@@ -1,6 +1,10 @@
 """The linear-algebra functions PyTorch keeps at the top level and as Tensor methods
 (``torch.det``, ``torch.svd``, ``x.inverse()``, ...), with their older conventions: torch.svd
 returns V rather than Vh, torch.qr takes ``some``, torch.pinverse an ``rcond``."""
+import warnings
+
+import numpy as np
+
 from ..ops import pointwise as P
 from ..ops.linalg import matmul
 from ..ops.shape import transpose
@@ -81,6 +85,71 @@ def cholesky_inverse(L, upper=False, *, out=None):
     return I.inv(matmul(low, transpose(low, -2, -1)))
 
 
+_Triangular = return_type("triangular_solve", ["solution", "cloned_coefficient"])
+
+
+def cross(input, other, dim=None, *, out=None):  # noqa: A002
+    """The cross product along ``dim``; without it, along the first dimension of size 3 (with
+    PyTorch's deprecation warning)."""
+    if dim is None:
+        warnings.warn("Using torch.cross without specifying the dim arg is deprecated.\nPlease "
+                      "either pass the dim explicitly or simply use torch.linalg.cross.\nThe "
+                      "default value of dim will change to agree with that of linalg.cross in a "
+                      "future release.", UserWarning, stacklevel=2)
+        shape = np.broadcast_shapes(tuple(input.shape), tuple(other.shape))
+        dim = next((i for i, s in enumerate(shape) if s == 3), None)
+        if dim is None:
+            raise RuntimeError("no dimension of size 3 in input")
+    return derived.cross(input, other, dim=dim)
+
+
+def triangular_solve(b, A, upper=True, transpose=False, unitriangular=False, *, out=None):
+    """(X, A's copy) with A X = b (A^T X = b with ``transpose``) for a triangular A: the old
+    API of ``linalg.solve_triangular``."""
+    from ..ops.shape import transpose as swap
+    a = swap(A, -2, -1) if transpose else A
+    x = I.solve_triangular(a, b, upper=upper != transpose, unitriangular=unitriangular)
+    return _Triangular(x, A.clone())
+
+
+def frobenius_norm(input, dim, keepdim=False, *, out=None):  # noqa: A002
+    """The Frobenius norm over ``dim`` (a square root of the sum of squares)."""
+    from . import norms
+    return norms.vector_norm(input, 2, dim, keepdim)
+
+
+def nuclear_norm(input, dim=None, keepdim=False, *, out=None):  # noqa: A002
+    """The sum of singular values of the matrices in the last two dims (or ``dim``)."""
+    from . import norms
+    if isinstance(dim, bool):  # nuclear_norm(input, keepdim) is PyTorch's other overload
+        dim, keepdim = None, dim
+    return norms.matrix_norm(input, "nuc", (-2, -1) if dim is None else tuple(dim), keepdim)
+
+
+def _removed(name, hint):
+    def gone(*args, **kwargs):
+        raise RuntimeError(f"This function was deprecated since version 1.9 and is now removed. "
+                           f"{hint}")
+    gone.__name__ = gone.__qualname__ = name
+    gone.__doc__ = f"Removed from PyTorch in 1.9: raises PyTorch's message. {hint}"
+    return gone
+
+
+solve = _removed("solve", "`torch.solve` is deprecated in favor of `torch.linalg.solve`. "
+                          "`torch.linalg.solve` has its arguments reversed and does not return "
+                          "the LU factorization.")
+lstsq = _removed("lstsq", "`torch.lstsq` is deprecated in favor of `torch.linalg.lstsq`.")
+symeig = _removed("symeig", "The default behavior has changed from using the upper triangular "
+                            "portion of the matrix by default to using the lower triangular "
+                            "portion.")
+eig = _removed("eig", "`torch.linalg.eig` returns complex tensors of dtype `cfloat` or "
+                      "`cdouble` rather than real tensors mimicking complex tensors.")
+matrix_rank = _removed("matrix_rank", "Please use the `torch.linalg.matrix_rank` function "
+                                      "instead.")
+
+
 TOP_LEVEL = ["det", "logdet", "slogdet", "inverse", "pinverse", "matrix_power", "svd", "qr",
-             "cholesky", "cholesky_solve", "cholesky_inverse"]
-TENSOR_METHODS = TOP_LEVEL
+             "cholesky", "cholesky_solve", "cholesky_inverse", "cross", "triangular_solve",
+             "frobenius_norm", "nuclear_norm", "solve", "lstsq", "symeig", "eig", "matrix_rank"]
+TENSOR_METHODS = [n for n in TOP_LEVEL if n not in ("frobenius_norm", "nuclear_norm",
+                                                    "matrix_rank")]

@@ -85,7 +85,8 @@ _OPS = {
     "nan_to_num_": P.nan_to_num, "negative_": A.neg, "absolute_": P.abs,
     "logical_not_": A.logical_not, "bitwise_not_": A.bitwise_not,
     "clamp_min_": _clamp_min, "clamp_max_": _clamp_max,
-    "polygamma_": lambda self, n: special.polygamma(n, self),
+    "polygamma_": lambda self, n: special.polygamma(n, self), "mvlgamma_": special.mvlgamma,
+    "renorm_": products.renorm,
     "cumsum_": R.cumsum, "cumprod_": R.cumprod, "tril_": J.tril, "triu_": J.triu,
     # binary
     "atan2_": trig.atan2, "arctan2_": trig.atan2, "hypot_": trig.hypot,

@@ -164,8 +164,7 @@ def cosine_similarity(x1, x2, dim=1, eps=1e-8):
 
 def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
     """``||x1 - x2 + eps||_p`` over the last dimension (torch.pairwise_distance)."""
-    from ..linalg import norms
-    return norms.vector_norm(A.add(A.sub(x1, x2), eps), p, -1, keepdim)
+    return R.norm(A.add(A.sub(x1, x2), eps), p, -1, keepdim)
 
 
 def cov(input, *, correction=1, fweights=None, aweights=None):
@@ -258,5 +257,18 @@ def combinations(input, r=2, with_replacement=False):
     return J.stack([getitem(input, Tensor._wrap(idx[:, k].copy())) for k in range(r)], 1)
 
 
-TENSOR_METHODS = ["addmm", "addmv", "addr", "baddbmm", "addbmm", "addcmul", "addcdiv", "lerp",
+def renorm(input, p, dim, maxnorm):
+    """Each slice along ``dim`` whose p-norm exceeds ``maxnorm`` scaled down to norm maxnorm
+    (torch.renorm; PyTorch divides by norm + 1e-7)."""
+    from ..tensor import _dim
+    if p <= 0:
+        raise RuntimeError("renorm: non-positive-norm not supported")
+    d = _dim(dim, input.ndim)
+    others = tuple(i for i in range(input.ndim) if i != d)
+    norm = R.norm(input, p, others, True) if others else P.abs(input)
+    scale = P.where(A.gt(norm, maxnorm), A.div(maxnorm, A.add(norm, 1e-7)), 1.0)
+    return A.mul(input, scale)
+
+
+TENSOR_METHODS = ["renorm", "addmm", "addmv", "addr", "baddbmm", "addbmm", "addcmul", "addcdiv", "lerp",
                   "trace", "inner", "vdot", "ger", "kron", "dist", "cov", "corrcoef"]

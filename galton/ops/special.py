@@ -171,8 +171,19 @@ def erfinv(input):  # noqa: A002
                        lambda g: (g * _in_dtype(k * np.exp(x * x), a),), "ErfinvBackward0")
 
 
+def mvlgamma(input, p):  # noqa: A002
+    """The multivariate log-gamma of dimension p: sum_i lgamma(x - i/2) + p(p-1)/4 log(pi)."""
+    from . import arithmetic as A
+    if p < 1:
+        raise RuntimeError("p has to be greater than or equal to 1")
+    total = lgamma(input)
+    for i in range(1, p):
+        total = A.add(total, lgamma(A.sub(input, i / 2)))
+    return A.add(total, p * (p - 1) / 4 * math.log(math.pi))
+
+
 def _polygamma_method(self, n):
     return polygamma(n, self)
 
 
-TENSOR_METHODS = ["lgamma", "digamma", "erfinv", "polygamma=_polygamma_method"]
+TENSOR_METHODS = ["lgamma", "digamma", "erfinv", "polygamma=_polygamma_method", "mvlgamma"]
