@@ -33,6 +33,8 @@ OTHER = [
     ("clamp_max_", lambda L: (L.tensor(X), 0.5)),
     ("polygamma_", lambda L: (L.tensor(X), 1)),
     ("cumsum_", lambda L: (L.tensor(X), 1)),
+    ("mvlgamma_", lambda L: (L.tensor(X + 2), 2)),
+    ("renorm_", lambda L: (L.tensor(X), 2, 0, 0.5)),
     ("cumprod_", lambda L: (L.tensor(X), 0)),
     ("tril_", lambda L: (L.tensor(X), 1)),
     ("triu_", lambda L: (L.tensor(X), -1)),
