@@ -68,12 +68,12 @@ def is_tensor(obj):
     return isinstance(obj, Tensor)
 
 
-def numel(x):
-    return x.numel()
+def numel(input):  # noqa: A002 - PyTorch's parameter name
+    return input.numel()
 
 
-def is_floating_point(x):
-    return x.is_floating_point()
+def is_floating_point(input):  # noqa: A002
+    return input.is_floating_point()
 
 
 _SUBMODULES = ("nn", "optim", "utils", "vision", "train", "metrics", "plot", "jit", "onnx",

@@ -16,6 +16,7 @@ import numpy as np
 
 from .autograd import graph
 from .tensor import Tensor
+from ._signature_table import RENAMES, TABLE as _TABLE
 
 _NUMPY_NAMES = {"axis": "dim", "keepdims": "keepdim", "x": "input", "x1": "input", "a": "input",
                 "x2": "other"}
@@ -57,6 +58,9 @@ SIGNATURES = {
     "softmax": (("input", "dim"), False),
     "log_softmax": (("input", "dim"), False),
 }
+# the table's entries win for flip/softmax/log_softmax: they add out=
+SIGNATURES.update({k: v for k, v in _TABLE.items()
+                   if k not in SIGNATURES or k in ("flip", "softmax", "log_softmax")})
 
 
 def _plan(fn, names):
@@ -86,6 +90,9 @@ def wrap(name, fn, method=False):
 
 def _call(name, fn, plan, takes_out, method, args, kwargs):
     out = kwargs.pop("out", None) if takes_out else None
+    for k, v in RENAMES.get(name, {}).items():
+        if k in kwargs:
+            kwargs[v] = kwargs.pop(k)
     for k in [k for k in kwargs if k in _NUMPY_NAMES and _NUMPY_NAMES[k] in plan]:
         if _NUMPY_NAMES[k] in kwargs:
             raise TypeError(f"{name}() got multiple values for argument '{_NUMPY_NAMES[k]}'")

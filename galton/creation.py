@@ -214,7 +214,8 @@ def randn_like(x, *, dtype=None, generator=None, device=None, requires_grad=Fals
                  generator=generator, requires_grad=requires_grad)
 
 
-def randint_like(x, low=0, high=None, *, dtype=None, generator=None):
+def randint_like(x, low=0, high=None, *, dtype=None, generator=None, device=None,
+                 requires_grad=False):
     if high is None:
         low, high = 0, low
     return randint(low, high, x._data.shape, dtype=dtype or x.dtype, generator=generator)

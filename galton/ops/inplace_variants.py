@@ -44,8 +44,8 @@ def _inplace(name, op):
 
 def _reshaping(name, op):
     """In-place view ops (``t_``, ``squeeze_``): ``self`` takes the new shape."""
-    def method(self, *args):
-        r = op(self, *args)
+    def method(self, *args, **kwargs):
+        r = op(self, *args, **kwargs)
         self._data, self.grad_fn, self._rg = r._data, r.grad_fn, r._rg
         self._version += 1
         return self

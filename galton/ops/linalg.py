@@ -54,11 +54,12 @@ _MATMUL_NAMES = {(2, 2): "MmBackward0", (3, 3): "BmmBackward0", (2, 1): "MvBackw
                  (1, 1): "DotBackward0"}
 
 
-def linear(x, weight, bias=None):
-    """``x @ weight.T + bias`` as one op: one GEMM forward, two GEMMs and a sum backward.
+def linear(input, weight, bias=None):  # noqa: A002 - PyTorch's name (F.linear(input=...))
+    """``input @ weight.T + bias`` as one op: one GEMM forward, two GEMMs and a sum backward.
 
-    Batch dims of x are folded into one so every product is a single 2-D GEMM.
+    Batch dims of the input are folded into one so every product is a single 2-D GEMM.
     """
+    x = input
     if _autocast.state.enabled:
         return _autocast.run_low(linear, x, weight, bias=bias)
     a, w = x._data, weight._data
