@@ -237,6 +237,7 @@ TABLE = {
     "empty_strided": (("size", "stride"), True),
     "empty_permuted": (("size", "physical_layout"), True),
     "view": (("input", "size"), False),
+    "scatter_reduce": (("input", "dim", "index", "src", "reduce"), True),
     "tril_indices": (("row", "col", "offset"), True),
     "triu_indices": (("row", "col", "offset"), True),
 }

@@ -8,7 +8,7 @@ from ..autograd import graph
 from ..random import rng
 from ._util import Tensor
 from . import arithmetic as A, elementwise as E, joining as J, pointwise as P, products
-from . import reduction as R, scans, shape as S, special, trig, views
+from . import reduction as R, scans, scatter_reduce as SR, shape as S, special, trig, views
 from .inplace import _TORCH_NAMES, _check_leaf, _raw, _take, _write_error
 
 
@@ -105,7 +105,7 @@ _OPS = {
     "addmm_": products.addmm, "addmv_": products.addmv, "addr_": products.addr,
     "addbmm_": products.addbmm, "baddbmm_": products.baddbmm,
     "index_fill_": views.index_fill, "index_copy_": views.index_copy,
-    "index_put_": views.index_put, "put_": views.put, "masked_scatter_": views.masked_scatter,
+    "index_put_": views.index_put, "scatter_reduce_": SR.scatter_reduce, "put_": views.put, "masked_scatter_": views.masked_scatter,
 }
 _RESHAPING = {"t_": S.t, "transpose_": S.transpose, "swapdims_": S.transpose,
               "swapaxes_": S.transpose, "squeeze_": S.squeeze, "unsqueeze_": S.unsqueeze}

@@ -51,6 +51,8 @@ OTHER = [
     ("index_fill_", lambda L: (L.tensor(X), 1, L.tensor([0, 3]), -2.0)),
     ("index_copy_", lambda L: (L.tensor(X), 0, L.tensor([2]), L.tensor(Y[:1]))),
     ("index_put_", lambda L: (L.tensor(X), (L.tensor([0, 1]),), L.tensor(Y[0]), True)),
+    ("scatter_reduce_", lambda L: (L.tensor(X), 1, L.tensor([[0, 0], [3, 1], [2, 2]]),
+                                   L.tensor(Y[:, :2].copy()), "amax")),
     ("put_", lambda L: (L.tensor(X), L.tensor([0, 7]), L.tensor([9.0, 8.0]))),
     ("masked_scatter_", lambda L: (L.tensor(X), L.tensor(X > 0.5), L.tensor(Y))),
     ("t_", lambda L: (L.tensor(X),)),
