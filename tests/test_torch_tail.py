@@ -233,3 +233,39 @@ def test_sampling():
     assert set(galton.zeros(1000).bernoulli(0.5).unique().tolist()) == {0.0, 1.0}
     with pytest.raises(RuntimeError, match="invalid Poisson rate"):
         galton.poisson(galton.tensor([-1.0]))
+
+
+_FN_ARGS = {"clamp_": (0.2, 0.6), "clip_": (0.2, 0.6), "fill_": (2.0,), "addmv_": None,
+            "resize_as_": None, "is_same_size": None, "get_device": (), "is_nonzero": None}
+
+
+@pytest.mark.parametrize("name", [n for n in galton._aliases.METHODS_AS_FUNCTIONS
+                                  if _FN_ARGS.get(n, ()) is not None])
+def test_methods_as_torch_functions(name):
+    a = R.uniform(0.1, 0.9, (2, 3)).astype(np.float32)
+    args = _FN_ARGS.get(name, ())
+    g, t = galton.tensor(a), torch.tensor(a)
+    rg, rt = getattr(galton, name)(g, *args), getattr(torch, name)(t, *args)
+    _same(rg, rt)
+    _same(g, t)  # the in-place ones changed their argument alike
+
+
+@pytest.mark.parametrize("name", sorted(galton._aliases.ALIASES) + [
+    "arccos", "arcsin", "arctan", "arccosh", "arcsinh", "arctanh"])
+def test_alias_functions(name):
+    a = R.uniform(0.1, 0.9, (2, 3)).astype(np.float32)
+    b = R.uniform(0.1, 0.9, (2, 3)).astype(np.float32)
+    nargs = 1 if name in ("absolute", "negative") or name.startswith("arc") else 2
+    if name == "swapaxes":
+        args_g, args_t = (galton.tensor(a), 0, 1), (torch.tensor(a), 0, 1)
+    else:
+        args_g = [galton.tensor(x + (name == "arccosh")) for x in (a, b)[:nargs]]
+        args_t = [torch.tensor(x + (name == "arccosh")) for x in (a, b)[:nargs]]
+    _same(getattr(galton, name)(*args_g), getattr(torch, name)(*args_t))
+
+
+def test_device_flags_of_a_cpu_tensor():
+    for lib in LIBS:
+        x = lib.ones(2)
+        assert (x.is_cpu, x.is_meta, x.is_distributed()) == (True, False, False)
+    assert galton.ones(1).is_maia is False
