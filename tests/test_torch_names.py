@@ -23,10 +23,11 @@ def test_constants():
     assert math.isnan(galton.nan) and galton.newaxis is None
 
 
-def test_compile_returns_the_model_and_accepts_pytorch_keywords():
+def test_compile_wraps_the_model_and_accepts_pytorch_keywords():
     m = galton.nn.Linear(2, 2)
-    assert galton.compile(m) is m
-    assert galton.compile(m, mode="max-autotune", fullgraph=True, dynamic=False) is m
+    assert galton.compile(m)._orig_mod is m
+    assert galton.compile(m, mode="max-autotune", fullgraph=True, dynamic=False)._orig_mod is m
+    assert galton.compile(m, disable=True) is m
 
     @galton.compile
     def f(x):
