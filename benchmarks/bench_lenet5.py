@@ -3,6 +3,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import maybe_compile  # noqa: E402
 from _data import fashion, normalize  # noqa: E402
 from _models import lenet5  # noqa: E402
 
@@ -13,7 +14,7 @@ def setup(fw):
     x, y, _ = fashion(True)
     X, Y = fw.from_numpy(x), fw.from_numpy(y)
     fw.manual_seed(0)
-    model = lenet5(fw)
+    model = maybe_compile(fw, lenet5(fw))
     opt = fw.optim.Adam(model.parameters(), lr=1e-3)
     loss_fn = fw.nn.CrossEntropyLoss()
 

@@ -5,13 +5,14 @@ import sys
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import maybe_compile  # noqa: E402
 
 WORKLOAD = "LSTM(64 -> 128) forward+backward, seq 50, batch 32"
 
 
 def setup(fw):
     fw.manual_seed(0)
-    lstm = fw.nn.LSTM(64, 128)
+    lstm = maybe_compile(fw, fw.nn.LSTM(64, 128))
     x = fw.from_numpy(np.random.default_rng(0).standard_normal((50, 32, 64)).astype(np.float32))
 
     def step():

@@ -5,6 +5,7 @@ import sys
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import maybe_compile  # noqa: E402
 
 WORKLOAD = "MLP 784-100-10, 1 epoch of 60,000 random images, batch 64, SGD lr 0.01"
 
@@ -15,7 +16,7 @@ def setup(fw):
     X = fw.from_numpy(rng.random((60000, 784), dtype=np.float32))
     y = fw.from_numpy(rng.integers(0, 10, 60000).astype(np.int64))
     fw.manual_seed(0)
-    model = nn.Sequential(nn.Linear(784, 100), nn.ReLU(), nn.Linear(100, 10))
+    model = maybe_compile(fw, nn.Sequential(nn.Linear(784, 100), nn.ReLU(), nn.Linear(100, 10)))
     loss_fn = nn.CrossEntropyLoss()
     opt = fw.optim.SGD(model.parameters(), lr=0.01)
     state = {}

@@ -3,6 +3,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import maybe_compile  # noqa: E402
 from _data import fashion, normalize  # noqa: E402
 from _models import seed000_net  # noqa: E402
 
@@ -16,7 +17,7 @@ def setup(fw):
     xt, yt, _ = fashion(False, 10000)
     X, Y = fw.from_numpy(x), fw.from_numpy(y)
     fw.manual_seed(0)
-    model = seed000_net(fw)
+    model = maybe_compile(fw, seed000_net(fw))
     opt = fw.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
     loss_fn = fw.nn.CrossEntropyLoss()
     rng = np.random.default_rng(0)

@@ -24,6 +24,14 @@ SUITE = [
     ("bench_alexnet.py", 1.5, "time"),
     ("bench_resnet18.py", 1.5, "time"),
     ("bench_lstm.py", 1.5, "time"),
+    ("bench_transformer.py", 1.0, "time"),
+    ("bench_vae.py", 1.0, "time"),
+    ("bench_word_lm.py", 1.0, "time"),
+    # galton.compile's training step against eager PyTorch, torch.compile beside it (issue 18)
+    ("bench_seed000_fashion.py", 0.6, "compile"),
+    ("bench_lenet5.py", 0.6, "compile"),
+    ("bench_mlp.py", 0.4, "compile"),
+    ("bench_lstm.py", 0.8, "compile"),
 ]
 
 
@@ -38,6 +46,23 @@ def cpu_name():
     return platform.processor() or platform.machine()
 
 
+def _compile_line(r):
+    """A table row: galton.compile against eager PyTorch, torch.compile in the notes."""
+    c, t, tc = r["galton_compile"], r["torch"], r.get("torch_compile", {})
+    if "failed" in c:
+        return f"| {r['workload']}, galton.compile | failed: {c['failed']} | | | ≤ {r['target']} | | |"
+    ok = "✓" if c["ratio_vs_torch_eager"] <= r["target"] else "✗"
+    if "failed" in tc:
+        note = f"torch.compile failed: {tc['failed']}"
+    else:
+        note = (f"torch.compile {tc['min_s']:.3f} s ({tc['ratio_vs_torch_eager']:.2f}× eager "
+                f"PyTorch), compile ≈ {tc['compile_s'] or 0:.1f} s")
+    note += f"; galton.compile compile ≈ {c['compile_s'] or 0:.2f} s"
+    return (f"| {r['workload']}, galton.compile | {c['min_s']:.3f} ({c['median_s']:.3f}) | "
+            f"{t['min_s']:.3f} ({t['median_s']:.3f}) | {c['ratio_vs_torch_eager']:.2f} {ok} | "
+            f"≤ {r['target']} | {c['peak_mb']:.0f} / {t['peak_mb']:.0f} | {note} |")
+
+
 def versions():
     out = subprocess.run([sys.executable, "-c", "import numpy, torch, galton; print(numpy.__version__,"
                           " torch.__version__, galton.__version__)"], capture_output=True, text=True)
@@ -46,25 +71,28 @@ def versions():
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--only", help="comma-separated names, e.g. xor,mlp")
+    p.add_argument("--only", help="comma-separated names, e.g. xor,mlp (mlp:compile: that "
+                   "compile row only)")
     p.add_argument("--quick", action="store_true", help="one round per benchmark")
     a = p.parse_args()
     rows = []
-    for script, target, _ in SUITE:
+    for script, target, kind in SUITE:
         name = script[len("bench_"):-3]
-        if a.only and name not in a.only.split(","):
+        if a.only and name not in a.only.split(",") and f"{name}:{kind}" not in a.only.split(","):
             continue
         with tempfile.NamedTemporaryFile("r", suffix=".jsonl", delete=False) as tmp:
             path = tmp.name
         cmd = [sys.executable, os.path.join(HERE, script), "--json", path]
         if a.quick:
             cmd += ["--rounds", "1"]
+        if kind == "compile":
+            cmd += ["--compile"]
         print(f"== {script}", flush=True)
         r = subprocess.run(cmd, text=True)
         if r.returncode == 0:
             with open(path) as f:
                 row = json.loads(f.read().splitlines()[-1])
-            row["target"] = target
+            row["target"], row["kind"] = target, kind
             rows.append(row)
         os.remove(path)
     np_v, torch_v, galton_v = versions()
@@ -77,6 +105,9 @@ def main():
              "| workload | galton s | PyTorch s | ratio | target | peak MB galton / PyTorch | notes |",
              "|---|---|---|---|---|---|---|"]
     for r in rows:
+        if r["kind"] == "compile":
+            lines.append(_compile_line(r))
+            continue
         g, t = r["galton"], r["torch"]
         notes = "; ".join(f"{k}: {g[k]} vs {t.get(k)}" for k in g
                           if k not in ("min_s", "median_s", "peak_mb"))
