@@ -155,7 +155,7 @@ def conv_relu(x, weight, bias, stride, padding, dilation, groups, pool=False):
     if pool:
         out = np.empty((n, o, oh // 2, ow // 2), a.dtype)
         idx = np.empty(out.shape, np.uint8)
-        k.bias_relu_pool2x2_planes(y.reshape(o, n, oh, ow), b, out, idx)
+        k.bias_relu_pool2x2_planes(y.reshape(o, n, oh, ow), b, out, idx, out.dtype.type(0))
     else:
         out = np.empty((n, o, oh, ow), a.dtype)
         k.bias_relu_planes(y.reshape(o, n, oh * ow), b, out.reshape(n, o, oh * ow))
@@ -170,7 +170,7 @@ def conv_relu(x, weight, bias, stride, padding, dilation, groups, pool=False):
         g = np.ascontiguousarray(g, out.dtype)
         gp = np.empty((o, n, oh, ow), out.dtype)
         if pool:
-            k.relu_pool2x2_backward_planes(g, out, idx, gp)
+            k.relu_pool2x2_backward_planes(g, out, idx, gp, out.dtype.type(0))
         else:
             k.relu_mask_planes(g.reshape(n, o, oh * ow), out.reshape(n, o, oh * ow),
                                gp.reshape(o, n, oh * ow))
