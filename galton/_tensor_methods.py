@@ -14,7 +14,7 @@ def _bind():
     T = Tensor
     T.__add__ = T.__radd__ = A.add
     T.__sub__ = A.sub
-    T.__rsub__ = lambda self, other: A.sub(other, self)
+    T.__rsub__ = lambda self, other: A.rsub(self, other)
     T.__mul__ = T.__rmul__ = A.mul
     T.__truediv__ = A.div
     T.__rtruediv__ = lambda self, other: A.div(other, self)

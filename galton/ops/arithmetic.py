@@ -47,7 +47,24 @@ def sub(a, b, *, alpha=1):
 
 
 def rsub(a, b, *, alpha=1):
-    return sub(b, a, alpha=alpha)
+    """``b - alpha * a`` recorded as PyTorch records it: RsubBackward0 over (a, b) when b is a
+    tensor, RsubBackward1 over (a,) alone when b is a number (``2 - t``)."""
+    if not isinstance(a, Tensor):
+        return sub(b, a, alpha=alpha)
+    x, y, ta, tb = operands(a, b)
+    try:
+        out = y - (x if alpha == 1 else x * alpha)
+    except ValueError:
+        _bcast_error("rsub", x, y)
+        raise
+    xs, ys = shape_of(x), shape_of(y)
+
+    def backward(g, xp=np):
+        return (unbroadcast(-g if alpha == 1 else g * -alpha, xs),
+                unbroadcast(g, ys) if tb is not None else None)
+    if tb is None:
+        return make_result(out, (ta,), lambda g, xp=np: backward(g, xp)[:1], "RsubBackward1")
+    return make_result(out, (ta, tb), backward, "RsubBackward0")
 
 
 def mul(a, b):
@@ -156,10 +173,15 @@ def pow(a, b):  # noqa: A001 - PyTorch's name
                     np.log(x) if x > 0 else 0.0)
             gy = unbroadcast(g * out * logx, shape_of(y))
         return gx, gy
-    if tb is None:  # pow(Tensor, Scalar): one input in PyTorch's next_functions
+    # one input in PyTorch's next_functions when the other is a number: pow(Tensor, Scalar)
+    # is PowBackward0, pow(Scalar, Tensor) PowBackward2; two tensors PowBackward1
+    if tb is None:
         return make_result(out, (ta,), lambda g, x=x, y=y, out=out, xp=np:
                            backward(g, x, y, out, xp)[:1], "PowBackward0")
-    return make_result(out, (ta, tb), backward, "PowBackward0" if ta is None else "PowBackward1")
+    if ta is None:
+        return make_result(out, (tb,), lambda g, x=x, y=y, out=out, xp=np:
+                           backward(g, x, y, out, xp)[1:], "PowBackward2")
+    return make_result(out, (ta, tb), backward, "PowBackward1")
 
 
 def rpow(a, b):

@@ -110,11 +110,11 @@ def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
         if xp is not np:  # create_graph: linear in g; placed at the targets as an op of its own
             from .indexing import placed
             vals = -(s * wt if wt is not None else xp.broadcast_to(s, (m,)))
-            return _unrows(placed(vals, xr.shape, (rows, t), False), shape, xp), None, None
+            return (_unrows(placed(vals, xr.shape, (rows, t), False), shape, xp),)
         dx = np.zeros_like(xr)
         dx[rows, t] = -(s * wt if wt is not None else s)
-        return _unrows(dx, shape), None, None
-    return make_result(out, (input, None, None), backward, "NllLossBackward0")
+        return (_unrows(dx, shape),)
+    return make_result(out, (input,), backward, "NllLossBackward0")
 
 
 def _reduce_rows(loss, reduction, denom, target_shape):
@@ -176,8 +176,7 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
     def backward(g, x=x, xp=np):
         if xp is not np:  # create_graph: differentiate log_softmax + nll_loss (+ smoothing)
             return composite(lambda x: _cross_entropy_composite(
-                x, target, weight, ignore_index, reduction, eps, valid, denom), (x,), g) + (None,
-                                                                                       None)
+                x, target, weight, ignore_index, reduction, eps, valid, denom), (x,), g)
         s = _row_scale(g, reduction, denom)
         st = s * wt if wt is not None else s  # per-row weight of the target term
         q = st
@@ -190,8 +189,8 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
             su = (eps / c) * (s * valid if valid is not None else s)
             su = su[:, None] if np.ndim(su) else su
             dx -= su * w if w is not None else su
-        return _unrows(dx, shape), None, None
-    return make_result(out, (input, None, None), backward, "NllLossBackward0")
+        return (_unrows(dx, shape),)
+    return make_result(out, (input,), backward, "NllLossBackward0")
 
 
 def _cross_entropy_composite(x, target, weight, ignore_index, reduction, eps, valid, denom):
@@ -278,7 +277,7 @@ def binary_cross_entropy(input, target, weight=None, reduction="mean"):
             return composite(lambda x, t: _reduce_tensor(-(t * x.log().clamp(min=-100) + (1 - t)
                                                           * (-x).log1p().clamp(min=-100))
                                                          * (1 if w is None else w), reduction),
-                             (x, t), g) + (None,)
+                             (x, t), g)
         s = _scale(g, reduction, loss.size)
         if w is not None:
             s = s * w
@@ -288,8 +287,9 @@ def binary_cross_entropy(input, target, weight=None, reduction="mean"):
             gx = unbroadcast(s * (x - t) / np.maximum(x * (1 - x), 1e-12), x.shape)
         if _rg(target):
             gt = unbroadcast(s * (l1x - lx), t.shape)
-        return gx, gt, None
-    return make_result(out, (input, target, None), backward, "BinaryCrossEntropyBackward0")
+        return gx, gt
+    # weight is a constant: PyTorch's next_functions list (input, target) alone
+    return make_result(out, (input, target), backward, "BinaryCrossEntropyBackward0")
 
 
 def _check_unit_interval(x, t):
@@ -325,7 +325,7 @@ def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean
                 sp_ = (-x).clamp(min=0) + (-x.abs()).exp().log1p()  # softplus(-x)
                 raw_ = (1 - t) * x + (sp_ if pw is None else ((pw - 1) * t + 1) * sp_)
                 return _reduce_tensor(raw_ * w if w is not None else raw_, reduction)
-            return composite(form, (x, t), g) + (None, None)
+            return composite(form, (x, t), g)
         s = _scale(g, reduction, loss.size)
         sw = s * w if w is not None else s
         gx = gt = None
@@ -336,9 +336,10 @@ def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean
             gx = unbroadcast(sw * ((1 - t) - sig_neg * (1 if lw is None else lw)), x.shape)
         if _rg(target):
             gt = unbroadcast(sw * (-x + (0 if pw is None else (pw - 1) * sp)), t.shape)
-        return gx, gt, None, None
-    # weight and pos_weight are constants, as in PyTorch (F refuses them requiring grad)
-    return make_result(out, (input, target, None, None), backward,
+        return gx, gt
+    # weight and pos_weight are constants, as in PyTorch (F refuses them requiring grad), so
+    # next_functions list (input, target) alone
+    return make_result(out, (input, target), backward,
                        "BinaryCrossEntropyWithLogitsBackward0")
 
 

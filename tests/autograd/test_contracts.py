@@ -115,6 +115,23 @@ NEXT = {
     "permute": lambda t, x, c, W, b: x.permute(1, 0),
     "conv2d": lambda t, x, c, W, b: t.nn.functional.conv2d(x.view(1, 1, 3, 4), W[:2, :4].reshape(2, 1, 2, 2), b[:2]),
     "layer_norm": lambda t, x, c, W, b: t.nn.functional.layer_norm(x, (4,), W[0], b[:4]),
+    # a number on the left: one entry (RsubBackward1, PowBackward2), not a None beside it
+    "rsub_number": lambda t, x, c, W, b: 1.5 - x,
+    "rsub_int": lambda t, x, c, W, b: 3 - x,
+    "tensor_minus_tensor": lambda t, x, c, W, b: c - x,
+    "pow_number_base": lambda t, x, c, W, b: 2 ** x,
+    "pow_const_tensor_base": lambda t, x, c, W, b: c.abs() ** x,
+    # targets, class weights and indices are not differentiable: no entries for them
+    "nll_loss": lambda t, x, c, W, b: t.nn.functional.nll_loss(x, t.tensor([0, 3, 1])),
+    "nll_loss_weight": lambda t, x, c, W, b: t.nn.functional.nll_loss(
+        x, t.tensor([0, 3, 1]), weight=c[0].abs()),
+    "bce": lambda t, x, c, W, b: t.nn.functional.binary_cross_entropy(
+        x.sigmoid(), c.sigmoid(), weight=c.abs()),
+    "bce_logits": lambda t, x, c, W, b: t.nn.functional.binary_cross_entropy_with_logits(
+        x, c.sigmoid(), weight=c.abs(), pos_weight=c[0].abs()),
+    "bce_logits_grad_target": lambda t, x, c, W, b: t.nn.functional.binary_cross_entropy_with_logits(
+        x, x.sigmoid()),
+    "embedding": lambda t, x, c, W, b: t.nn.functional.embedding(t.tensor([[0, 4], [2, 2]]), W),
 }
 
 

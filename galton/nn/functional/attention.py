@@ -105,9 +105,10 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
 
     def backward(g):
         flat = idx.reshape(-1)
-        return (None, _scatter_rows(flat, g.reshape((flat.size,) + w.shape[1:]), n, g.dtype,
-                                    scale_grad_by_freq, padding_idx))
-    return make_result(out, (None, weight), backward, "EmbeddingBackward0")
+        return (_scatter_rows(flat, g.reshape((flat.size,) + w.shape[1:]), n, g.dtype,
+                              scale_grad_by_freq, padding_idx),)
+    # the indices are not differentiable: next_functions hold the weight alone, as PyTorch's
+    return make_result(out, (weight,), backward, "EmbeddingBackward0")
 
 
 def _bags(idx, offsets, include_last_offset):
