@@ -8,9 +8,9 @@ import importlib
 from .module import Module
 from .parameter import Buffer, Parameter
 
-_FAMILIES = ["container", "linear", "activation", "dropout", "loss", "flatten", "conv",
-             "pooling", "normalization", "padding", "upsampling", "fold", "embedding", "rnn",
-             "attention", "transformer", "distance", "pixelshuffle"]
+_FAMILIES = ["container", "linear", "activation", "dropout", "loss", "loss_margin", "flatten",
+             "conv", "pooling", "pooling3d", "normalization", "padding", "upsampling", "fold",
+             "embedding", "rnn", "attention", "transformer", "distance", "pixelshuffle"]
 
 for _name in _FAMILIES:
     try:

@@ -1,4 +1,4 @@
-"""Convolution layers, as in ``torch.nn``: Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d.
+"""Convolution layers, as in ``torch.nn``: Conv1d/2d/3d and ConvTranspose1d/2d/3d.
 
 Each holds its weight (and bias) and calls galton.nn.functional; the work is im2col + one
 GEMM (galton/ops/conv.py). Weights start as PyTorch's: kaiming_uniform_(a=sqrt(5)), i.e.
@@ -13,7 +13,8 @@ from .functional.padding import pad
 from .module import Module
 from .parameter import Parameter
 
-__all__ = ["Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d"]
+__all__ = ["Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d",
+           "ConvTranspose3d"]
 
 _PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 
@@ -153,6 +154,24 @@ class Conv1d(_ConvNd):
     _conv = staticmethod(F.conv1d)
 
 
+class Conv3d(_ConvNd):
+    """3-D convolution over a (N, C_in, D, H, W) or (C_in, D, H, W) input; weight
+    (C_out, C_in/groups, KD, KH, KW).
+
+    >>> nn.Conv3d(3, 4, 3)(galton.randn(2, 3, 8, 8, 8)).shape
+    galton.Size([2, 4, 6, 6, 6])
+    """
+
+    _dims = 3
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1,
+                 groups=1, bias=True, padding_mode="zeros", device=None, dtype=None):
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
+                         False, 0, groups, bias, padding_mode, device, dtype)
+
+    _conv = staticmethod(F.conv3d)
+
+
 class _ConvTransposeNd(_ConvNd):
     def __init__(self, in_channels, out_channels, kernel_size, stride, padding, output_padding,
                  groups, bias, dilation, padding_mode, device, dtype):
@@ -213,3 +232,17 @@ class ConvTranspose1d(_ConvTransposeNd):
                          groups, bias, dilation, padding_mode, device, dtype)
 
     _conv_transpose = staticmethod(F.conv_transpose1d)
+
+
+class ConvTranspose3d(_ConvTransposeNd):
+    """Transposed 3-D convolution; weight (C_in, C_out/groups, KD, KH, KW)."""
+
+    _dims = 3
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0,
+                 output_padding=0, groups=1, bias=True, dilation=1, padding_mode="zeros",
+                 device=None, dtype=None):
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, output_padding,
+                         groups, bias, dilation, padding_mode, device, dtype)
+
+    _conv_transpose = staticmethod(F.conv_transpose3d)

@@ -13,7 +13,7 @@ from .module import Module
 from .parameter import Parameter
 
 __all__ = ["BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "LayerNorm", "GroupNorm",
-           "InstanceNorm1d", "InstanceNorm2d", "LocalResponseNorm", "RMSNorm"]
+           "InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d", "LocalResponseNorm", "RMSNorm"]
 
 
 class _NormBase(Module):
@@ -152,6 +152,11 @@ class InstanceNorm2d(_InstanceNorm):
 
     _batched = 4
 
+
+class InstanceNorm3d(_InstanceNorm):
+    """Normalise each (sample, channel) volume of a (N, C, D, H, W) input on its own."""
+
+    _batched = 5
 
 
 def _affine_parameters(module, enabled, bias, shape, device, dtype):

@@ -1,12 +1,13 @@
 """Padding layers, as in ``torch.nn``: zero, constant, reflection, replication and circular
-padding of the last 1 or 2 dims. ``padding`` is an int (every side) or a tuple
-(left, right[, top, bottom]), as PyTorch."""
+padding of the last 1, 2 or 3 dims. ``padding`` is an int (every side) or a tuple
+(left, right[, top, bottom[, front, back]]), as PyTorch."""
 from .functional.padding import pad
 from .module import Module
 
 __all__ = ["ZeroPad1d", "ZeroPad2d", "ConstantPad1d", "ConstantPad2d", "ReflectionPad1d",
            "ReflectionPad2d", "ReplicationPad1d", "ReplicationPad2d", "CircularPad1d",
-           "CircularPad2d"]
+           "CircularPad2d", "ZeroPad3d", "ConstantPad3d", "ReflectionPad3d", "ReplicationPad3d",
+           "CircularPad3d"]
 
 
 def _padding(padding, n):
@@ -114,3 +115,38 @@ class CircularPad2d(_PadNd):
     """Pad the last two dims by wrapping around."""
 
     _mode, _n = "circular", 2
+
+
+class ConstantPad3d(_ConstantPadNd):
+    """Pad the last three dims with ``value``: ``padding`` int or
+    (left, right, top, bottom, front, back)."""
+
+    _n = 3
+
+
+class ZeroPad3d(ConstantPad3d):
+    """Pad the last three dims with zeros."""
+
+    def __init__(self, padding):
+        super().__init__(padding, 0.0)
+
+    def extra_repr(self):
+        return f"{self.padding}"
+
+
+class ReflectionPad3d(_PadNd):
+    """Pad the last three dims with their mirror image (the edge not repeated)."""
+
+    _mode, _n = "reflect", 3
+
+
+class ReplicationPad3d(_PadNd):
+    """Pad the last three dims by repeating their edge values."""
+
+    _mode, _n = "replicate", 3
+
+
+class CircularPad3d(_PadNd):
+    """Pad the last three dims by wrapping around."""
+
+    _mode, _n = "circular", 3

@@ -7,8 +7,9 @@ import importlib
 from ...ops.linalg import linear  # noqa: F401
 from ...ops.pointwise import relu, sigmoid, tanh  # noqa: F401
 
-_FAMILIES = ["activation", "loss", "dropout", "sparse", "conv", "pooling", "normalization",
-             "padding", "upsampling", "fold", "attention", "vision"]
+_FAMILIES = ["activation", "loss", "dropout", "sparse", "conv", "pooling", "pooling3d",
+             "normalization", "padding", "upsampling", "fold", "attention", "vision",
+             "distance", "loss_margin"]
 
 for _name in _FAMILIES:
     try:

@@ -1,13 +1,15 @@
-"""``F.conv1d``, ``F.conv2d``, ``F.conv_transpose1d``, ``F.conv_transpose2d``.
+"""``F.conv1d``, ``F.conv2d``, ``F.conv3d`` and their transposed forms.
 
 Argument handling and PyTorch's errors live here; the kernels (im2col + one GEMM) are in
-galton/ops/conv.py. 1-D convolutions are 2-D ones over a height of 1, and an unbatched
+galton/ops/conv.py (3-d: ops/conv3d.py, built on the 2-d kernels). 1-D convolutions are
+2-D ones over a height of 1, and an unbatched
 input gets a batch dim of 1 for the call, as PyTorch does.
 """
-from ...ops import conv as _conv
+from ...ops import conv as _conv, conv3d as _conv3d
 from ...ops.shape import squeeze, unsqueeze
 
-__all__ = ["conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d"]
+__all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
+           "conv_transpose3d"]
 
 
 def _tuple(v, n):
@@ -115,4 +117,36 @@ def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_paddi
     out = _conv.conv_transpose2d(unsqueeze(x, 2), unsqueeze(weight, 2), bias, (1, s), (0, p),
                                  (0, op), groups, (1, d))
     out = squeeze(out, 2)
+    return squeeze(out, 0) if unbatched else out
+
+
+def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """3-D convolution of a (N, C, D, H, W) or (C, D, H, W) input with a
+    (O, C/groups, KD, KH, KW) weight, as ``torch.nn.functional.conv3d``; padding an int, a
+    (d, h, w) triple, 'valid' or 'same'.
+
+    >>> F.conv3d(galton.randn(2, 3, 8, 8, 8), galton.randn(4, 3, 3, 3, 3)).shape
+    galton.Size([2, 4, 6, 6, 6])
+    """
+    x, unbatched = _batched(input, 5, "conv3d")
+    if weight._data.ndim != 5:
+        raise RuntimeError(f"Expected 5-dimensional weight for 5-dimensional input "
+                           f"{_shape_str(x)}, but got {weight._data.ndim}-dimensional weight of "
+                           f"size {_shape_str(weight)} instead")
+    stride, dilation = _tuple(stride, 3), _tuple(dilation, 3)
+    if isinstance(padding, str):
+        pairs = _string_padding(padding, weight._data.shape[2:], dilation, stride, "conv3d")
+    else:
+        pairs = [(p, p) for p in _tuple(padding, 3)]
+    out = _conv3d.conv3d(x, weight, bias, stride, pairs, dilation, groups)
+    return squeeze(out, 0) if unbatched else out
+
+
+def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
+                     dilation=1):
+    """Transposed 3-D convolution, as ``torch.nn.functional.conv_transpose3d``; weight is
+    (C_in, C_out/groups, KD, KH, KW)."""
+    x, unbatched = _batched(input, 5, "conv_transpose3d")
+    out = _conv3d.conv_transpose3d(x, weight, bias, _tuple(stride, 3), _tuple(padding, 3),
+                                   _tuple(output_padding, 3), groups, _tuple(dilation, 3))
     return squeeze(out, 0) if unbatched else out
