@@ -6,11 +6,12 @@ this package re-exports them all (``nn.Linear``, ``nn.Conv2d``, ``nn.CrossEntrop
 import importlib
 
 from .module import Module
-from .parameter import Buffer, Parameter
+from .parameter import Buffer, Parameter, UninitializedBuffer, UninitializedParameter
 
 _FAMILIES = ["container", "linear", "activation", "dropout", "loss", "loss_margin", "flatten",
              "conv", "pooling", "pooling3d", "normalization", "padding", "upsampling", "fold",
-             "embedding", "rnn", "attention", "transformer", "distance", "pixelshuffle"]
+             "embedding", "rnn", "attention", "transformer", "distance", "pixelshuffle", "lazy",
+             "linear_cross_entropy"]
 
 for _name in _FAMILIES:
     try:

@@ -11,7 +11,7 @@ from .parameter import Parameter
 __all__ = ["ReLU", "ReLU6", "LeakyReLU", "ELU", "SELU", "CELU", "GELU", "SiLU", "Mish", "Sigmoid",
            "Tanh", "Softmax", "LogSoftmax", "Softmin", "Softplus", "Softsign", "Hardtanh",
            "Hardsigmoid", "Hardswish", "LogSigmoid", "PReLU", "GLU", "Threshold", "Tanhshrink",
-           "Hardshrink", "Softshrink"]
+           "Hardshrink", "Softshrink", "RReLU", "Softmax2d"]
 
 
 def _inplace_str(inplace, first=False):
@@ -311,3 +311,28 @@ class Softshrink(Hardshrink):
 
     def forward(self, input):
         return F.softshrink(input, self.lambd)
+
+
+class RReLU(Module):
+    """Randomised leaky ReLU: negative inputs scaled by a ~ U(lower, upper) drawn per element
+    while training, by (lower + upper) / 2 in evaluation."""
+
+    def __init__(self, lower=1.0 / 8, upper=1.0 / 3, inplace=False):
+        super().__init__()
+        self.lower, self.upper, self.inplace = lower, upper, inplace
+
+    def forward(self, input):
+        return F.rrelu(input, self.lower, self.upper, self.training, self.inplace)
+
+    def extra_repr(self):
+        return f"lower={self.lower}, upper={self.upper}" + _inplace_str(self.inplace)
+
+
+class Softmax2d(Module):
+    """Softmax over the channels of each pixel of a (N, C, H, W) or (C, H, W) input."""
+
+    def forward(self, input):
+        if input.ndim not in (3, 4):
+            raise ValueError(f"Softmax2d: expected input to be 3D or 4D, got {input.ndim}D "
+                             "instead")
+        return F.softmax(input, -3)

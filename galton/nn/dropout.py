@@ -2,7 +2,8 @@
 from . import functional as F
 from .module import Module
 
-__all__ = ["Dropout", "Dropout1d", "Dropout2d", "Dropout3d", "AlphaDropout"]
+__all__ = ["Dropout", "Dropout1d", "Dropout2d", "Dropout3d", "AlphaDropout",
+           "FeatureAlphaDropout"]
 
 
 class _DropoutNd(Module):
@@ -53,3 +54,9 @@ class AlphaDropout(_DropoutNd):
     """Dropout that keeps the self-normalising property of SELU networks."""
 
     _fn = staticmethod(F.alpha_dropout)
+
+
+class FeatureAlphaDropout(_DropoutNd):
+    """AlphaDropout of whole channels of (N, C, ...) inputs."""
+
+    _fn = staticmethod(F.feature_alpha_dropout)

@@ -5,7 +5,7 @@ import numpy as np
 
 from .. import _quiet, backend, dtypes
 from ..tensor import Tensor, make_result
-from .parameter import Parameter, _BufferMark
+from .parameter import Parameter, _BufferMark, _Uninitialized
 
 _IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
 
@@ -428,6 +428,8 @@ class Module:
             if key.endswith("_extra_state"):
                 continue
             arr = src._data if isinstance(src, Tensor) else np.asarray(src)
+            if isinstance(target, _Uninitialized):  # a Lazy layer takes the checkpoint's shape
+                target.materialize(arr.shape)
             if tuple(arr.shape) != tuple(target._data.shape):
                 errors.append(
                     f"size mismatch for {key}: copying a param with shape "

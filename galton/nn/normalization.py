@@ -5,6 +5,8 @@ BatchNorm keeps ``running_mean``, ``running_var`` (updated with the unbiased bat
 as PyTorch) and ``num_batches_tracked`` as buffers, so its state_dict has PyTorch's keys;
 in eval mode it normalises with the running statistics.
 """
+import numpy as np
+
 from .. import dtypes
 from ..creation import ones, tensor, zeros
 from . import init
@@ -13,7 +15,8 @@ from .module import Module
 from .parameter import Parameter
 
 __all__ = ["BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "LayerNorm", "GroupNorm",
-           "InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d", "LocalResponseNorm", "RMSNorm"]
+           "InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d", "LocalResponseNorm", "RMSNorm",
+           "CrossMapLRN2d"]
 
 
 class _NormBase(Module):
@@ -276,6 +279,34 @@ class LocalResponseNorm(Module):
 
     def forward(self, input):
         return F.local_response_norm(input, self.size, self.alpha, self.beta, self.k)
+
+    def extra_repr(self):
+        return f"{self.size}, alpha={self.alpha}, beta={self.beta}, k={self.k}"
+
+
+class CrossMapLRN2d(Module):
+    """Lua Torch's cross-channel normalisation of a (N, C, H, W) input, kept by PyTorch:
+    x * (k + alpha/size * s) ** -beta, where s sums x² over a window of channels. The window
+    is the one PyTorch's running-sum code produces (for c > (size-1)/2 + 1 it never drops
+    channel 0), so the outputs match PyTorch's exactly, not LocalResponseNorm's."""
+
+    def __init__(self, size, alpha=1e-4, beta=0.75, k=1):
+        super().__init__()
+        self.size, self.alpha, self.beta, self.k = size, alpha, beta, k
+
+    def forward(self, input):
+        if input.ndim != 4:
+            raise ValueError(f"CrossMapLRN2d: Expected input to be 4D, got {input.ndim}D "
+                             "instead.")
+        c = input.shape[1]
+        pre = int((self.size - 1) / 2 + 1)
+        window = np.zeros((c, c), dtype=input._data.dtype)
+        for i in range(c):
+            window[i, :min(i + pre, c)] = 1
+            window[i, 1:max(i - pre + 1, 1)] = 0  # the channels the running sum dropped
+        sums = (input * input).permute(0, 2, 3, 1) @ tensor(window.T)
+        scale = sums.permute(0, 3, 1, 2) * (self.alpha / self.size) + self.k
+        return input * scale ** -self.beta
 
     def extra_repr(self):
         return f"{self.size}, alpha={self.alpha}, beta={self.beta}, k={self.k}"

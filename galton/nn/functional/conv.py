@@ -9,7 +9,7 @@ from ...ops import conv as _conv, conv3d as _conv3d
 from ...ops.shape import squeeze, unsqueeze
 
 __all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
-           "conv_transpose3d"]
+           "conv_transpose3d", "conv_tbc"]
 
 
 def _tuple(v, n):
@@ -150,3 +150,21 @@ def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_paddi
     out = _conv3d.conv_transpose3d(x, weight, bias, _tuple(stride, 3), _tuple(padding, 3),
                                    _tuple(output_padding, 3), groups, _tuple(dilation, 3))
     return squeeze(out, 0) if unbatched else out
+
+
+def conv_tbc(input, weight, bias, pad=0):
+    """1-D convolution of a (time, batch, channels) input with a (K, C_in, C_out) weight,
+    padded by ``pad`` steps each side, as ``torch.conv_tbc`` (fairseq's layout)."""
+    if input.ndim != 3:
+        raise RuntimeError("Input must have 3 dims: time, batch, in_channel")
+    if weight.ndim != 3:
+        raise RuntimeError("Weight tensor must have 3 dims: kernel_width, in_channels, "
+                           "out_channels.")
+    if bias.ndim != 1:
+        raise RuntimeError("Bias must be 1-D")
+    if input.shape[2] != weight.shape[1]:
+        raise RuntimeError("Input dim 2 (input channels) is not == dim 1 in the weight tensor")
+    if weight.shape[2] != bias.shape[0]:
+        raise RuntimeError("Bias size must equal dim 2 in the weight tensor (output channels).")
+    out = conv1d(input.permute(1, 2, 0), weight.permute(2, 1, 0), bias, padding=pad)
+    return out.permute(2, 0, 1)

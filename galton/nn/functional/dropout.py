@@ -16,7 +16,8 @@ from ...ops.inplace import _check_leaf, _take
 from ...random import rng
 from ...tensor import make_result
 
-__all__ = ["dropout", "dropout1d", "dropout2d", "dropout3d", "alpha_dropout"]
+__all__ = ["dropout", "dropout1d", "dropout2d", "dropout3d", "alpha_dropout",
+           "feature_alpha_dropout"]
 
 # SELU's alpha * scale: AlphaDropout sets dropped units to SELU's negative saturation value
 _ALPHA_PRIME = 1.7580993408473766
@@ -136,13 +137,25 @@ def dropout3d(input, p=0.5, training=True, inplace=False):
 def alpha_dropout(input, p=0.5, training=False, inplace=False):
     """Dropout for SELU networks: dropped units take SELU's saturation value and an affine
     correction keeps the mean and variance of the input."""
+    return _alpha(input, p, training, inplace, input.shape)
+
+
+def feature_alpha_dropout(input, p=0.5, training=False, inplace=False):
+    """alpha_dropout of whole channels: one draw per (sample, channel) of an (N, C, ...)
+    input."""
+    if input.ndim < 2:
+        raise RuntimeError("Feature dropout requires at least 2 dimensions in the input")
+    return _alpha(input, p, training, inplace, _channel_shape(input.shape, 2))
+
+
+def _alpha(input, p, training, inplace, mask_shape):
     _check_p(p)
     if not training or p == 0:
         return input
     x = input._data
     if p == 1:
-        return _apply(input, _keep_mask(x, x.shape, 1), None, inplace)
-    keep = _keep_mask(x, x.shape, p)
+        return _apply(input, _keep_mask(x, mask_shape, 1), None, inplace)
+    keep = _keep_mask(x, mask_shape, p)
     a = 1.0 / math.sqrt((_ALPHA_PRIME ** 2 * p + 1) * (1 - p))
     b = (keep - 1) * (_ALPHA_PRIME * a) + _ALPHA_PRIME * a * p
     return _apply(input, keep * a, b, inplace)
