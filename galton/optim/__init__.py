@@ -16,7 +16,11 @@ from .nadam import NAdam
 from .optimizer import Optimizer
 from .radam import RAdam
 from .rmsprop import RMSprop
+from .rprop import Rprop
 from .sgd import SGD
+from .sparse_adam import SparseAdam
+from . import swa_utils  # noqa: E402  (imports galton.nn, as torch.optim.swa_utils does)
 
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "NAdam", "RAdam",
-           "Adamax", "Adadelta", "ASGD", "LBFGS", "Lion", "Adafactor", "lr_scheduler"]
+           "Adamax", "Adadelta", "ASGD", "LBFGS", "Lion", "Adafactor", "Rprop", "SparseAdam",
+           "lr_scheduler", "swa_utils"]

@@ -14,6 +14,7 @@ from ...ops.index_ops import masked_fill
 from ...ops.linalg import linear, matmul
 from ...tensor import Tensor, make_result
 from .dropout import dropout
+from .sparse import record_sparse_rows
 
 __all__ = ["embedding", "embedding_bag", "scaled_dot_product_attention",
            "multi_head_attention_forward"]
@@ -87,7 +88,8 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
     """Rows of ``weight`` picked by the integer ``input``: output shape ``input.shape + (D,)``.
 
     padding_idx: that row gets no gradient. max_norm: looked-up rows whose norm exceeds it are
-    rescaled in place first. sparse=True is accepted; the gradient is dense here.
+    rescaled in place first. sparse=True: the gradient is still a dense array, and the rows
+    looked up are recorded for ``optim.SparseAdam`` (see functional/sparse.py).
 
     >>> F.embedding(galton.tensor([[0, 2]]), galton.eye(3))
     tensor([[[1., 0., 0.],
@@ -102,6 +104,8 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
         _renorm_(weight, idx, max_norm, norm_type)
         w = weight._data
     out = w.take(idx, axis=0)
+    if sparse:
+        record_sparse_rows(weight, idx, padding_idx)
 
     def backward(g):
         flat = idx.reshape(-1)
@@ -167,6 +171,8 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale
     if max_norm is not None:
         _renorm_(weight, flat, max_norm, norm_type)
         w = weight._data
+    if sparse:
+        record_sparse_rows(weight, flat, padding_idx)
     keep = np.ones(flat.size, bool) if padding_idx is None else flat != padding_idx
     counts = np.bincount(bag[keep], minlength=n_bags).astype(w.dtype)
     rows = w.take(flat, axis=0)
