@@ -13,7 +13,7 @@ from ...tensor import Tensor, make_result
 __all__ = ["rrelu", "rrelu_", "gumbel_softmax"]
 
 
-def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
+def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False, _generator=None):
     """x where x >= 0, a * x where x < 0; in training a ~ U(lower, upper) is drawn for every
     element, in evaluation a is (lower + upper) / 2 (a leaky ReLU).
 
@@ -30,7 +30,8 @@ def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
     if x.dtype.kind != "f":
         raise RuntimeError(f"rrelu: expected a floating point input, got {input.dtype}")
     xp = backend.array_module(x)
-    slopes = xp.asarray(rng().uniform(lower, upper, x.shape).astype(x.dtype))
+    draw = rng() if _generator is None else _generator.rng
+    slopes = xp.asarray(draw.uniform(lower, upper, x.shape).astype(x.dtype))
     noise = xp.where(x >= 0, xp.ones((), x.dtype), slopes)
     r = make_result(x * noise, (input,), lambda g: (g * noise,), "RreluWithNoiseBackward0")
     if not inplace:
@@ -43,9 +44,9 @@ def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
     return input
 
 
-def rrelu_(input, lower=1.0 / 8, upper=1.0 / 3, training=False):
-    """rrelu in place."""
-    return rrelu(input, lower, upper, training, inplace=True)
+def rrelu_(input, lower=1.0 / 8, upper=1.0 / 3, training=False, generator=None):
+    """rrelu in place; ``generator`` (a galton.Generator) replaces the global one."""
+    return rrelu(input, lower, upper, training, inplace=True, _generator=generator)
 
 
 def gumbel_softmax(logits, tau=1, hard=False, eps=1e-10, dim=-1):
