@@ -116,8 +116,12 @@ def transpose(x, axes=None):
 
 def moveaxis(x, source, destination):
     x = _t(x)
-    order = [d for d in range(x.ndim) if d != source % x.ndim]
-    order.insert(destination % x.ndim, source % x.ndim)
+    src = [d % x.ndim for d in (source if isinstance(source, tuple) else (source,))]
+    dst = [d % x.ndim for d in (destination if isinstance(destination, tuple) else
+                                (destination,))]
+    order = [d for d in range(x.ndim) if d not in src]
+    for d, s in sorted(zip(dst, src)):  # as NumPy: fill the destinations in increasing order
+        order.insert(d, s)
     return _s.permute(x, tuple(order))
 
 

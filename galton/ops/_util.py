@@ -137,6 +137,21 @@ def linear_map(fwd, adj, g, name):
     return make_result(fwd(g._data), (g,), backward, name)
 
 
+def linear_backward(bwd, fwd, name):
+    """The backward of an op linear in its one input (``out = fwd(x)``, indices and other
+    constants fixed): ``bwd`` maps the output's gradient to the input's, on arrays. Under
+    create_graph it becomes an op whose own backward is ``fwd`` (the adjoint of the adjoint),
+    so it differentiates to any order."""
+    def backward(g, xp=np):
+        return (bwd(g),) if xp is np else (linear_map(bwd, fwd, g, name),)
+    return backward
+
+
+def identity_backward(g, xp=np):
+    """The backward of an op whose output equals its input (a copy, a 0-d pick)."""
+    return (g,)
+
+
 def composite(fn, inputs, g):
     """The gradient on tensors (create_graph) of a fused op, from ``fn``: the same op written
     with galton ops. See autograd/twice.py."""

@@ -10,7 +10,8 @@ from collections import namedtuple
 
 import numpy as np
 
-from ._util import Tensor, _dim, check_broadcast, make_result, unbroadcast
+from ._util import (Tensor, _dim, check_broadcast, identity_backward, linear_backward,
+                    linear_map, make_result, unbroadcast)
 
 # what torch.return_types.* look like: tuples with .values and .indices
 _Sort = namedtuple("sort", ["values", "indices"])
@@ -65,17 +66,18 @@ def gather(input, dim, index, *, sparse_grad=False):
     _check_index_shape("gather", a, idx, dim)
     if a.ndim == 0:
         _check_bounds(idx, 1, dim)
-        return make_result(a.copy(), (input,), lambda g: (g,), "GatherBackward0")
+        return make_result(a.copy(), (input,), identity_backward, "GatherBackward0")
     _check_bounds(idx, a.shape[dim], dim)
     where = _along(idx, dim)
     out = a[where]
     shape = a.shape
 
-    def backward(g):
+    def scatter_back(g):
         full = np.zeros(shape, dtype=g.dtype)
         np.add.at(full, where, g)  # an index may pick the same element twice
-        return (full,)
-    return make_result(out, (input,), backward, "GatherBackward0")
+        return full
+    return make_result(out, (input,), linear_backward(scatter_back, lambda v: v[where],
+                                                      "GatherBackward0"), "GatherBackward0")
 
 
 def take_along_dim(input, indices, dim=None):
@@ -89,11 +91,12 @@ def take_along_dim(input, indices, dim=None):
         out = flat[fidx]
         shape = a.shape
 
-        def backward(g):
+        def scatter_flat(g):
             full = np.zeros(flat.shape, dtype=g.dtype)
             np.add.at(full, fidx, g)
-            return (full.reshape(shape),)
-        return make_result(out, (input,), backward, "GatherBackward0")
+            return full.reshape(shape)
+        return make_result(out, (input,), linear_backward(
+            scatter_flat, lambda v: v.reshape(-1)[fidx], "GatherBackward0"), "GatherBackward0")
     if idx.ndim != a.ndim:
         raise RuntimeError(f"torch.take_along_dim(): input and indices should have the same "
                            f"number of dimensions, but got {a.ndim} dimensions for input, and "
@@ -110,11 +113,13 @@ def take_along_dim(input, indices, dim=None):
     out = np.broadcast_to(a, ab_shape)[where]
     shape = a.shape
 
-    def backward(g):
+    def scatter_back(g):
         full = np.zeros(ab_shape, dtype=g.dtype)
         np.add.at(full, where, g)
-        return (unbroadcast(full, shape),)
-    return make_result(out, (input,), backward, "GatherBackward0")
+        return unbroadcast(full, shape)
+    return make_result(out, (input,), linear_backward(
+        scatter_back, lambda v: np.broadcast_to(v, ab_shape)[where], "GatherBackward0"),
+        "GatherBackward0")
 
 
 def _scatter_src(op, a, idx, dim, src):
@@ -164,16 +169,30 @@ def scatter(input, dim, index, src=None, *, value=None, reduce=None):
     shape = a.shape
     src_shape = ts._data.shape if ts is not None else None
 
-    def backward(g):
-        gx = None
-        if input._rg:
-            gx = g.copy()
-            gx[where] = 0  # overwritten elements do not reach the output
-        gs = None
-        if ts is not None and ts._rg:
-            gs = np.zeros(src_shape, dtype=g.dtype)
-            gs[tuple(slice(0, n) for n in idx.shape)] = g[where] if shape else g
-        return gx, gs
+    block = tuple(slice(0, n) for n in idx.shape)
+
+    def kept(g):
+        gx = g.copy()
+        gx[where] = 0  # overwritten elements do not reach the output
+        return gx
+
+    def picked(g):
+        gs = np.zeros(src_shape, dtype=g.dtype)
+        gs[block] = g[where] if shape else g
+        return gs
+
+    def put(v):  # picked's adjoint
+        full = np.zeros(shape, dtype=v.dtype)
+        full[where] = v[block] if shape else v
+        return full
+
+    def backward(g, xp=np):
+        if xp is np:
+            return (kept(g) if input._rg else None,
+                    picked(g) if ts is not None and ts._rg else None)
+        return (linear_map(kept, kept, g, "ScatterBackward0") if input._rg else None,
+                linear_map(picked, put, g, "ScatterBackward0")
+                if ts is not None and ts._rg else None)
     return make_result(out, (input, ts), backward,
                        "ScatterBackward0" if ts is not None else "ScatterBackward1")
 
@@ -193,12 +212,23 @@ def scatter_add(input, dim, index, src):
     np.add.at(out, where, s)
     src_shape = src._data.shape
 
-    def backward(g):
-        gs = None
-        if src._rg:
-            gs = np.zeros(src_shape, dtype=g.dtype)
-            gs[tuple(slice(0, n) for n in idx.shape)] = g[where]
-        return g, gs
+    block = tuple(slice(0, n) for n in idx.shape)
+    shape = a.shape
+
+    def picked(g):
+        gs = np.zeros(src_shape, dtype=g.dtype)
+        gs[block] = g[where]
+        return gs
+
+    def put(v):  # picked's adjoint
+        full = np.zeros(shape, dtype=v.dtype)
+        np.add.at(full, where, v[block])
+        return full
+
+    def backward(g, xp=np):
+        if not src._rg:
+            return g, None
+        return g, (picked(g) if xp is np else linear_map(picked, put, g, "ScatterAddBackward0"))
     return make_result(out, (input, src), backward, "ScatterAddBackward0")
 
 
@@ -223,13 +253,16 @@ def index_select(input, dim, index):
     out = np.take(a, idx, axis=dim) if a.ndim else a.copy()
     shape = a.shape
 
-    def backward(g):
-        if not shape:
-            return (g,)
+    if not shape:
+        return make_result(out, (input,), identity_backward, "IndexSelectBackward0")
+
+    def add_back(g):
         full = np.zeros(shape, dtype=g.dtype)
         np.add.at(np.moveaxis(full, dim, 0), idx, np.moveaxis(g, dim, 0))
-        return (full,)
-    return make_result(out, (input,), backward, "IndexSelectBackward0")
+        return full
+    return make_result(out, (input,), linear_backward(
+        add_back, lambda v: np.take(v, idx, axis=dim), "IndexSelectBackward0"),
+        "IndexSelectBackward0")
 
 
 def index_add(input, dim, index, source, *, alpha=1):
@@ -250,13 +283,22 @@ def index_add(input, dim, index, source, *, alpha=1):
     else:
         out += (s * alpha).sum().astype(a.dtype)
 
-    def backward(g):
-        gs = None
-        if source._rg:
-            gs = np.take(g, idx, axis=dim) if g.ndim else np.broadcast_to(g, s.shape).copy()
-            if alpha != 1:
-                gs = gs * alpha
-        return g, gs
+    def taken(g):
+        gs = np.take(g, idx, axis=dim) if g.ndim else np.broadcast_to(g, s.shape).copy()
+        return gs * alpha if alpha != 1 else gs
+
+    def added(v):  # taken's adjoint
+        full = np.zeros(a.shape, dtype=v.dtype)
+        if a.ndim:
+            np.add.at(np.moveaxis(full, dim, 0), idx, np.moveaxis(v, dim, 0))
+        else:
+            full += v.sum()
+        return full * alpha if alpha != 1 else full
+
+    def backward(g, xp=np):
+        if not source._rg:
+            return g, None
+        return g, (taken(g) if xp is np else linear_map(taken, added, g, "IndexAddBackward0"))
     return make_result(out, (input, source), backward, "IndexAddBackward0")
 
 
@@ -293,10 +335,12 @@ def masked_fill(input, mask, value):
     out = np.where(m, np.asarray(value).astype(a.dtype), a)
     shape = a.shape
 
-    def backward(g):
-        gx = unbroadcast(np.where(m, 0, g), shape) if input._rg else None
-        gv = g[np.broadcast_to(m, g.shape)].sum().astype(g.dtype) if tv is not None and tv._rg \
-            else None
+    def backward(g, xp=np):
+        gx = unbroadcast(xp.where(m, 0, g), shape) if input._rg else None
+        gv = None
+        if tv is not None and tv._rg:
+            gv = (g[np.broadcast_to(m, g.shape)].sum().astype(g.dtype) if xp is np
+                  else (g * m).sum())
         return gx, gv
     return make_result(out, (input, tv), backward, "MaskedFillBackward0")
 
@@ -311,11 +355,13 @@ def masked_select(input, mask):
     out = np.broadcast_to(a, shape)[mb]
     in_shape = a.shape
 
-    def backward(g):
+    def put(g):
         full = np.zeros(shape, dtype=g.dtype)
         full[mb] = g
-        return (unbroadcast(full, in_shape),)
-    return make_result(out, (input,), backward, "MaskedSelectBackward0")
+        return unbroadcast(full, in_shape)
+    return make_result(out, (input,), linear_backward(
+        put, lambda v: np.broadcast_to(v, shape)[mb], "MaskedSelectBackward0"),
+        "MaskedSelectBackward0")
 
 
 def nonzero(input, *, as_tuple=False):
@@ -348,18 +394,19 @@ def _picked(input, a, idx, dim, name):
     vals = np.take_along_axis(a, idx, axis=dim)
     shape = a.shape
 
-    def backward(g):
+    def put(g):
         full = np.zeros(shape, dtype=g.dtype)
         np.put_along_axis(full, idx, g, axis=dim)
-        return (full,)
-    return make_result(vals, (input,), backward, name)
+        return full
+    return make_result(vals, (input,), linear_backward(
+        put, lambda v: np.take_along_axis(v, idx, axis=dim), name), name)
 
 
 def sort(input, dim=-1, descending=False, *, stable=False):
     """(values, indices) of ``input`` sorted along ``dim``; NaN counts as the largest."""
     a = input._data
     if a.ndim == 0:
-        return _Sort(make_result(a.copy(), (input,), lambda g: (g,), "SortBackward0"),
+        return _Sort(make_result(a.copy(), (input,), identity_backward, "SortBackward0"),
                      Tensor._wrap(np.zeros((), dtype=np.int64)))
     dim = _dim(dim, a.ndim)
     idx = _sort_indices(a, dim, descending, stable)
@@ -383,7 +430,7 @@ def topk(input, k, dim=-1, largest=True, sorted=True):  # noqa: A002 - PyTorch's
     if not 0 <= k <= n:
         raise RuntimeError("selected index k out of range")
     if a.ndim == 0:
-        return _Topk(make_result(a.copy(), (input,), lambda g: (g,), "TopkBackward0"),
+        return _Topk(make_result(a.copy(), (input,), identity_backward, "TopkBackward0"),
                      Tensor._wrap(np.zeros((), dtype=np.int64)))
     if 0 < k and k * 8 < n:
         # only k of n elements are wanted: partition first, then order those k

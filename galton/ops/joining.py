@@ -10,7 +10,7 @@ import functools
 import numpy as np
 
 from .. import dtypes
-from ._util import Tensor, _dim, make_result
+from ._util import Tensor, _dim, linear_backward, make_result
 from .shape import reshape
 
 
@@ -315,8 +315,9 @@ def repeat(x, *sizes):
     out = np.broadcast_to(src, pairs).reshape(out_shape)
     in_shape = a.shape
 
-    def backward(g):
-        return (g.reshape(pairs).sum(axis=tuple(range(0, len(pairs), 2))).reshape(in_shape),)
+    def backward(g, xp=np):  # reshape and sum: the same lines run on tensors
+        return (xp.sum(xp.reshape(g, pairs), axis=tuple(range(0, len(pairs), 2))).reshape(
+            in_shape),)
     return make_result(out, (x,), backward, "RepeatBackward0")
 
 
@@ -352,7 +353,7 @@ def repeat_interleave(x, repeats=None, dim=None, *, output_size=None):
     out = np.repeat(a, r, axis=d)
     shape = a.shape
 
-    def backward(g):
+    def sums(g):
         if isinstance(r, int):
             gi = g.reshape(shape[:d] + (shape[d], r) + shape[d + 1:]).sum(d + 1)
         else:
@@ -362,8 +363,10 @@ def repeat_interleave(x, repeats=None, dim=None, *, output_size=None):
                 starts = np.concatenate([[0], np.cumsum(r)[:-1]])[keep]
                 key = (slice(None),) * d + (keep,)
                 gi[key] = np.add.reduceat(g, starts, axis=d)
-        return (gi.reshape(in_shape),)
-    return make_result(out, (x,), backward, "RepeatInterleaveBackward0")
+        return gi.reshape(in_shape)
+    return make_result(out, (x,), linear_backward(
+        sums, lambda v: np.repeat(v.reshape(shape), r, axis=d), "RepeatInterleaveBackward0"),
+        "RepeatInterleaveBackward0")
 
 
 def _dims_arg(dims, ndim, name="flip"):
@@ -410,16 +413,19 @@ def roll(x, shifts, dims=None):
             raise RuntimeError(f"shifts and dimensions must align. shifts: {len(shifts)}, dims:0")
         shape = a.shape
         out = np.roll(a.reshape(-1), shifts[0]).reshape(shape)
-        return make_result(out, (x,), lambda g: (np.roll(g.reshape(-1), -shifts[0])
-                                                 .reshape(shape),), "RollBackward0")
+        return make_result(out, (x,), linear_backward(
+            lambda g: np.roll(g.reshape(-1), -shifts[0]).reshape(shape),
+            lambda v: np.roll(v.reshape(-1), shifts[0]).reshape(shape), "RollBackward0"),
+            "RollBackward0")
     dims = (int(dims),) if isinstance(dims, (int, np.integer)) else tuple(int(d) for d in dims)
     if len(shifts) != len(dims):
         raise RuntimeError(f"shifts and dimensions must align. shifts: {len(shifts)}, "
                            f"dims:{len(dims)}")
     axes = tuple(_dim(d, a.ndim) for d in dims)
     back = tuple(-s for s in shifts)
-    return make_result(np.roll(a, shifts, axes), (x,), lambda g: (np.roll(g, back, axes),),
-                       "RollBackward0")
+    return make_result(np.roll(a, shifts, axes), (x,), linear_backward(
+        lambda g: np.roll(g, back, axes), lambda v: np.roll(v, shifts, axes), "RollBackward0"),
+        "RollBackward0")
 
 
 def tril(x, diagonal=0):
@@ -427,7 +433,8 @@ def tril(x, diagonal=0):
     if x._data.ndim < 2:
         raise RuntimeError("tril: input tensor must have at least 2 dimensions")
     k = int(diagonal)
-    return make_result(np.tril(x._data, k), (x,), lambda g: (np.tril(g, k),), "TrilBackward0")
+    return make_result(np.tril(x._data, k), (x,), linear_backward(
+        lambda g: np.tril(g, k), lambda v: np.tril(v, k), "TrilBackward0"), "TrilBackward0")
 
 
 def triu(x, diagonal=0):
@@ -435,7 +442,8 @@ def triu(x, diagonal=0):
     if x._data.ndim < 2:
         raise RuntimeError("triu: input tensor must have at least 2 dimensions")
     k = int(diagonal)
-    return make_result(np.triu(x._data, k), (x,), lambda g: (np.triu(g, k),), "TriuBackward0")
+    return make_result(np.triu(x._data, k), (x,), linear_backward(
+        lambda g: np.triu(g, k), lambda v: np.triu(v, k), "TriuBackward0"), "TriuBackward0")
 
 
 def movedim(x, source, destination):
@@ -452,7 +460,7 @@ def movedim(x, source, destination):
     for name, ds in (("source", src), ("destination", dst)):
         if len(set(ds)) != len(ds):
             raise RuntimeError(f"movedim: repeated dim in `{name}` ({list(ds)})")
-    return make_result(np.moveaxis(a, src, dst), (x,), lambda g: (np.moveaxis(g, dst, src),),
+    return make_result(np.moveaxis(a, src, dst), (x,), lambda g, xp=np: (xp.moveaxis(g, dst, src),),
                        "MovedimBackward0")
 
 
@@ -478,12 +486,14 @@ def diagonal(x, offset=0, dim1=0, dim2=1):
     out = np.diagonal(a, offset, d1, d2)
     shape = a.shape
 
-    def backward(g):
+    def put(g):
         full = np.zeros(shape, g.dtype)
         rows, cols = _diag_index(g.shape[-1], offset)
         np.moveaxis(full, (d1, d2), (-2, -1))[..., rows, cols] = g
-        return (full,)
-    return make_result(out, (x,), backward, "DiagonalBackward0")
+        return full
+    return make_result(out, (x,), linear_backward(
+        put, lambda v: np.diagonal(v, offset, d1, d2).copy(), "DiagonalBackward0"),
+        "DiagonalBackward0")
 
 
 def diag(x, diagonal=0):
@@ -491,8 +501,9 @@ def diag(x, diagonal=0):
     a = x._data
     if a.ndim == 1:
         k = int(diagonal)
-        return make_result(np.diag(a, k), (x,), lambda g: (np.diagonal(g, k).copy(),),
-                           "DiagEmbedBackward0")
+        return make_result(np.diag(a, k), (x,), linear_backward(
+            lambda g: np.diagonal(g, k).copy(), lambda v: np.diag(v, k), "DiagEmbedBackward0"),
+            "DiagEmbedBackward0")
     if a.ndim != 2:
         raise RuntimeError(f"diag(): Supports 1D or 2D tensors. Got {a.ndim}D")
     k = int(diagonal)
@@ -500,11 +511,12 @@ def diag(x, diagonal=0):
     rows, cols = _diag_index(n, k)
     shape = a.shape
 
-    def backward(g):
+    def put(g):
         full = np.zeros(shape, g.dtype)
         full[rows, cols] = g
-        return (full,)
-    return make_result(a[rows, cols], (x,), backward, "DiagBackward0")
+        return full
+    return make_result(a[rows, cols], (x,), linear_backward(
+        put, lambda v: v[rows, cols], "DiagBackward0"), "DiagBackward0")
 
 
 TENSOR_METHODS = ["split", "split_with_sizes", "chunk", "unbind", "narrow", "repeat", "tile",
