@@ -14,9 +14,9 @@ A closure opts in by naming, as defaulted parameters after ``g``, what its formu
 
 On the first-order path the defaults are used: arrays and NumPy, nothing extra runs. Here the
 engine calls it again with the same names bound to tensors connected to the graph: a parameter
-named ``out`` gets the op's result, any other the op's input at the same position (the input
-tensor itself for a leaf, else a tensor over the saved array whose grad_fn is the input's
-Node), and ``xp`` the NumPy-named functions over tensors (tensor_xp.py). So the formula is
+named ``out`` gets the op's result, one named ``inputs`` (a tuple) as many inputs as it holds,
+any other the op's input at the same position (the input tensor itself for a leaf, else a
+tensor over the saved array whose grad_fn is the input's Node), and ``xp`` the NumPy-named functions over tensors (tensor_xp.py). So the formula is
 written once and runs on arrays or on tensors.
 
 A closure without ``xp`` cannot run on tensors: its gradient is still computed (on arrays),
@@ -81,6 +81,10 @@ def _arguments(node, fn):
             t = _tensor()._wrap(value, True)
             t.grad_fn = node
             kwargs[name] = t
+        elif name == "inputs":  # a tuple for a variable number of inputs (einsum's operands)
+            kwargs[name] = tuple(_linked(v, node.next[i + k] if i + k < len(node.next) else
+                                         None) for k, v in enumerate(value))
+            i += len(value)
         else:
             link = node.next[i] if i < len(node.next) else None
             kwargs[name] = Unsaved(link) if value is None and link is not None else \
@@ -201,13 +205,21 @@ def composite(fn, inputs, g):
     written again with galton ops (``fn(*inputs)``) and that composite is differentiated with
     create_graph. ``inputs`` are the op's inputs as the engine rebinds them (tensors linked to
     the graph, or constants); the gradients come back in their order (None for constants)."""
-    from ..tensor import Tensor
+    from ..tensor import Tensor, make_result
     from .functional import grad
+    # each input through an identity node of its own: the gradients asked for are then the
+    # partial ones, even where one input depends on another (prelu(x, w * x.sum()))
+    inputs = tuple(make_result(t._data, (t,), _identity, "AliasBackward0")
+                   if isinstance(t, Tensor) and t._rg else t for t in inputs)
     diff = [t for t in inputs if isinstance(t, Tensor) and t._rg]
     y = fn(*inputs)
     grads = iter(grad(y, diff, g, create_graph=True, allow_unused=True, materialize_grads=True)
                  if diff else ())
     return tuple(next(grads) if isinstance(t, Tensor) and t._rg else None for t in inputs)
+
+
+def _identity(g, xp=np):
+    return (g,)
 
 
 def _run_hooks(hooks, g):

@@ -8,7 +8,7 @@ import math
 import numpy as np
 
 from .. import dtypes
-from ._util import Tensor, _dim, make_result  # noqa: F401
+from ._util import Tensor, _dim, composite, make_result  # noqa: F401
 
 _SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
 _INV_SQRT_2 = 1.0 / math.sqrt(2.0)
@@ -249,10 +249,16 @@ def prelu(x, weight):
     pos = a > 0
     y = np.where(pos, a, wb * a)
 
-    def backward(g):
-        gx = np.where(pos, g, g * wb) if x._rg else None
+    need_x, need_w = x._rg, weight._rg
+
+    def backward(g, x=a, weight=w, xp=np):
+        if xp is not np:  # create_graph: where(x > 0, x, w x), written with galton ops
+            from .pointwise import where
+            return composite(lambda x, w: where(x > 0, x, w.reshape(wb.shape) * x),
+                             (x, weight), g)
+        gx = np.where(pos, g, g * wb) if need_x else None
         gw = None
-        if weight._rg:
+        if need_w:
             gn = np.where(pos, 0, g * a)
             gw = (gn.sum() if w.size == 1 else
                   gn.sum(axis=tuple(i for i in range(a.ndim) if i != 1))).reshape(w.shape)
@@ -273,7 +279,12 @@ def glu(x, dim=-1):
     first, second = np.split(a, 2, axis=ax)
     s = _sigmoid(second)
 
-    def backward(g):
+    def backward(g, x=a, xp=np):
+        if xp is not np:  # create_graph: a * sigmoid(b), written with galton ops
+            def glu_of(x):
+                half_a, half_b = x.chunk(2, ax)
+                return half_a * half_b.sigmoid()
+            return composite(glu_of, (x,), g)
         return (np.concatenate([g * s, g * first * s * (1 - s)], axis=ax),)
     return make_result(first * s, (x,), backward, "GluBackward0")
 

@@ -3,7 +3,7 @@ import warnings
 
 import numpy as np
 
-from ._util import make_result, unbroadcast
+from ._util import composite, make_result, unbroadcast
 
 _TYPE = {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
          "bool": "Bool"}
@@ -68,7 +68,12 @@ def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
     else:
         d = (ad ** p).sum(-1) ** (1.0 / p)
 
-    def backward(g):
+    need1, need2 = x1._rg, x2._rg
+
+    def backward(g, x1=a, x2=b, xp=np):
+        if xp is not np:  # create_graph: the norm of the differences, written with galton ops
+            return composite(lambda u, v: (u.unsqueeze(-2) - v.unsqueeze(-3)).norm(p, dim=-1),
+                             (x1, x2), g)
         # d d_ij / d x_i = sign(diff) |diff|^(p-1) / d^(p-1); zero where the distance is zero
         with np.errstate(divide="ignore", invalid="ignore"):
             if p == 0:
@@ -83,7 +88,7 @@ def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
                 scale = np.where(d > 0, g / d ** (p - 1), 0)
                 w = np.sign(diff) * ad ** (p - 1) * scale[..., None]
         # batch dims that broadcast are summed back to each input's shape
-        ga = unbroadcast(w.sum(-2), a.shape) if x1._rg else None
-        gb = unbroadcast(-w.sum(-3), b.shape) if x2._rg else None
+        ga = unbroadcast(w.sum(-2), a.shape) if need1 else None
+        gb = unbroadcast(-w.sum(-3), b.shape) if need2 else None
         return ga, gb
     return make_result(d.astype(a.dtype, copy=False), (x1, x2), backward, "CdistBackward0")

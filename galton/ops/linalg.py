@@ -2,6 +2,7 @@
 import numpy as np
 
 from ._util import Tensor, make_result, unbroadcast, operands
+from ..autograd.twice import NoGraphForm
 from ..amp import autocast_mode as _autocast
 
 
@@ -141,15 +142,22 @@ def einsum(equation, *operands_):
     arrays = [t._data for t in operands_]
     out = np.einsum(f"{lhs}->{rhs}", *arrays, optimize=len(arrays) > 2)
 
-    def backward(g):
+    def backward(g, inputs=tuple(arrays), xp=np):
+        # create_graph: each operand's gradient is again an einsum, now of tensors (recorded)
+        on_tensors = xp is not np
+        values = inputs
         grads = []
         for i, t in enumerate(operands_):
             if not (isinstance(t, Tensor) and t._rg):
                 grads.append(None)
                 continue
             others = [s for j, s in enumerate(ins) if j != i]
-            other_arrays = [a for j, a in enumerate(arrays) if j != i]
+            other_arrays = [a for j, a in enumerate(values) if j != i]
             sub = ins[i]
+            if on_tensors:
+                grads.append(_operand_grad_on_tensors(g, rhs, others, other_arrays, sub,
+                                                      arrays[i].shape))
+                continue
             # letters of this operand missing from the others and the output are summed: restore
             present = set(rhs).union(*others) if others else set(rhs)
             target = "".join(c for c in sub if c in present)
@@ -160,6 +168,24 @@ def einsum(equation, *operands_):
         return tuple(grads)
     return make_result(np.asarray(out), tuple(t if isinstance(t, Tensor) else None
                                               for t in operands_), backward, "EinsumBackward0")
+
+
+def _operand_grad_on_tensors(g, rhs, others, other_ts, sub, shape):
+    """One operand's gradient as a galton einsum (differentiable again). Repeated letters in
+    the operand (a diagonal) have no graph form here: refused in one line."""
+    if len(_unique(sub)) != len(sub):
+        raise NoGraphForm()
+    present = set(rhs).union(*others) if others else set(rhs)
+    target = "".join(c for c in sub if c in present)
+    gi = einsum(",".join([rhs] + others) + "->" + target, g, *other_ts)
+    missing = [c for c in sub if c not in present]
+    if missing:  # letters summed away in the forward: their gradient is broadcast back
+        sizes = dict(zip(sub, shape))
+        for c in missing:
+            gi = gi.unsqueeze(-1)
+        gi = gi.expand(*(tuple(gi.shape[:len(target)]) + tuple(sizes[c] for c in missing)))
+        gi = einsum(f"{target + ''.join(missing)}->{sub}", gi)
+    return gi
 
 
 def _unique(s):

@@ -411,7 +411,9 @@ def kl_div(input, target, reduction="mean", log_target=False):
         loss = et * (t - x)
     else:
         with np.errstate(divide="ignore", invalid="ignore"):
-            lt = np.where(t > 0, np.log(np.where(t > 0, t, 1)), 0)
+            # xlogy(t, t) / t: 0 where t == 0, NaN where t < 0 (PyTorch's log of it)
+            lt = np.where(t > 0, np.log(np.where(t > 0, t, 1)),
+                          np.where(t == 0, 0, np.nan)).astype(t.dtype, copy=False)
         loss = t * (lt - x)
     if reduction == "batchmean":
         n = x.shape[0] if x.ndim else 1
@@ -419,17 +421,36 @@ def kl_div(input, target, reduction="mean", log_target=False):
     else:
         n = loss.size
         out = _reduce(loss, reduction)
+    need_x, need_t = input._rg, _rg(target)
 
-    def backward(g):
+    def backward(g, input=x, target=t, xp=np):
+        if xp is not np:  # create_graph: the pointwise loss written with galton ops
+            return composite(lambda x, t: _kl_div_composite(x, t, reduction, log_target, n),
+                             (input, target), g)
         s = g / n if reduction in ("mean", "batchmean") else g
         gx = gt = None
-        if input._rg:
+        if need_x:
             gx = unbroadcast(-s * (et if log_target else t), x.shape)
-        if _rg(target):
+        if need_t:
             d = et * (t - x + 1) if log_target else np.where(t > 0, lt + 1 - x, 0)
             gt = unbroadcast(s * d, t.shape)
         return gx, gt
     return make_result(out, (input, target), backward, "KlDivBackward0")
+
+
+def _kl_div_composite(x, t, reduction, log_target, n):
+    from .pointwise import where
+    if not isinstance(t, Tensor):
+        t = Tensor._wrap(t)
+    if log_target:
+        loss = t.exp() * (t - x)
+    else:
+        positive = t > 0
+        loss = where(positive, t * where(positive, t, 1.0).log(),
+                     where(t == 0, 0.0, float("nan"))) - t * x
+    if reduction == "none":
+        return loss
+    return loss.sum() / n if reduction in ("mean", "batchmean") else loss.sum()
 
 
 def cosine_embedding_loss(input1, input2, target, margin=0.0, reduction="mean"):
@@ -450,16 +471,29 @@ def cosine_embedding_loss(input1, input2, target, margin=0.0, reduction="mean"):
     loss = np.where(pos, 1 - cos, np.where(y == -1, np.maximum(hinge, 0), 0)).astype(a.dtype)
     out = _reduce(loss, reduction)
 
-    def backward(g):
+    need_a, need_b = input1._rg, input2._rg
+
+    def backward(g, input1=a, input2=b, xp=np):
+        if xp is not np:  # create_graph: the cosine and the hinge written with galton ops
+            return composite(lambda u, v: _cosine_embedding_composite(
+                u, v, pos, y == -1, margin, eps, ax, reduction), (input1, input2), g) + (None,)
         s = _scale(g, reduction, loss.size)
         dcos = np.where(pos, -1, np.where((y == -1) & (hinge > 0), 1, 0)).astype(a.dtype) * s
         dcos = np.expand_dims(dcos, ax)
         c, d, na_, nb_ = (np.expand_dims(v, ax) for v in (cos, den, na, nb))
         # d cos / d a = b / |a||b| - cos * a / |a|^2
-        ga = dcos * (b / d - c * a / na_) if input1._rg else None
-        gb = dcos * (a / d - c * b / nb_) if input2._rg else None
+        ga = dcos * (b / d - c * a / na_) if need_a else None
+        gb = dcos * (a / d - c * b / nb_) if need_b else None
         return ga, gb, None
     return make_result(out, (input1, input2, None), backward, "CosineEmbeddingLossBackward")
+
+
+def _cosine_embedding_composite(a, b, pos, neg, margin, eps, ax, reduction):
+    from .pointwise import where
+    cos = (a * b).sum(ax) / (((a * a).sum(ax) + eps) * ((b * b).sum(ax) + eps)).sqrt()
+    loss = where(Tensor._wrap(pos), 1 - cos,
+                 where(Tensor._wrap(neg), (cos - margin).clamp(min=0), 0.0))
+    return _reduce_tensor(loss, reduction)
 
 
 from .._quiet import quiet_module as _quiet_module  # noqa: E402

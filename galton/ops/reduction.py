@@ -11,7 +11,7 @@ import warnings
 import numpy as np
 
 from ..backend import array_module
-from ._util import Tensor, _dim, as_array, make_result, to_float
+from ._util import Tensor, _dim, as_array, composite, make_result, to_float
 from .pointwise import maximum, minimum
 
 # PyTorch's names for dtypes in its error messages ("... Got: Long")
@@ -143,11 +143,25 @@ def prod(x, dim=None, keepdim=False, *, dtype=None):
         axis = _dim(dim, a.ndim) if a.ndim else None
         out = as_array(a.prod(axis=axis, keepdims=keepdim)) if a.ndim else a.copy()
 
-    def backward(g):
+    def backward(g, x=a, xp=np):
+        if xp is not np:  # create_graph: the product as a chain of multiplications
+            return composite(lambda x: _prod_chain(x, axis, keepdim), (x,), g)
         if axis is None:
             return (g * _prod_of_others(a.reshape(-1), 0).reshape(shape),)
         return (_expand(g, (axis,), keepdim) * _prod_of_others(a, axis),)
     return make_result(out, (x,), backward, "ProdBackward0" if dim is None else "ProdBackward1")
+
+
+def _prod_chain(x, axis, keepdim):
+    """prod written with galton's multiplication (exact with zeros), for create_graph."""
+    from functools import reduce
+    import operator
+    if axis is None:
+        x, axis, keepdim = x.reshape(-1), 0, False
+    if x.shape[axis] == 0:
+        return prod(x, axis, keepdim)
+    out = reduce(operator.mul, x.unbind(axis))
+    return out.unsqueeze(axis) if keepdim else out
 
 
 def _evenly(x, out, name):
@@ -465,7 +479,9 @@ def cumprod(x, dim, *, dtype=None):
         return make_result(a.copy(), (x,), lambda g, xp=np: (g,), "CumprodBackward0")
     out = np.cumprod(a, d)
 
-    def backward(g):
+    def backward(g, x=a, xp=np):
+        if xp is not np:  # create_graph: the running product as a chain of multiplications
+            return composite(lambda x: _cumprod_chain(x, d), (x,), g)
         xs, gs, os = (np.moveaxis(t, d, -1) for t in (a, g, out))
         zero = xs == 0
         before = np.cumsum(zero, -1) == 0  # positions before the first zero of each row
@@ -482,6 +498,18 @@ def cumprod(x, dim, *, dtype=None):
         gi = np.where(first, at_z, gi)
         return (np.moveaxis(gi, -1, d).astype(g.dtype, copy=False),)
     return make_result(out, (x,), backward, "CumprodBackward0")
+
+
+def _cumprod_chain(x, d):
+    """cumprod written with galton's multiplication, for create_graph."""
+    from .joining import stack
+    parts = x.unbind(d)
+    if not parts:
+        return cumprod(x, d)
+    running = [parts[0]]
+    for p in parts[1:]:
+        running.append(running[-1] * p)
+    return stack(running, d)
 
 
 def median(x, dim=None, keepdim=False):

@@ -64,3 +64,89 @@ SHAPE_CASES = {
 def test_shape_ops_second_derivatives_match_torch(name):
     fn, shapes = SHAPE_CASES[name]
     compare_twice(fn, shapes)
+
+
+def _with_zero(shape):
+    a = np.random.default_rng(3).standard_normal(shape)
+    a.reshape(-1)[1] = 0.0  # a zero: the product's gradient must not divide by it
+    return a
+
+
+NONLINEAR_CASES = {
+    "prod_all": (lambda t, x: t.prod(x) * x.sum(), [(2, 3)]),
+    "prod_dim": (lambda t, x: t.prod(x, 1) ** 2 + t.prod(x, 0, keepdim=True).sum(), [(3, 4)]),
+    "cumprod": (lambda t, x: t.cumprod(x, 1) ** 2, [(3, 4)]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(NONLINEAR_CASES))
+def test_nonlinear_ops_second_derivatives_match_torch(name):
+    fn, shapes = NONLINEAR_CASES[name]
+    compare_twice(fn, shapes)
+
+
+@pytest.mark.parametrize("name", ["prod_all", "prod_dim", "cumprod"])
+def test_products_with_a_zero(name):
+    fn, shapes = NONLINEAR_CASES[name]
+    compare_twice(fn, inputs=[_with_zero(shapes[0])])
+
+
+EINSUM_CASES = {
+    "einsum_matmul": (lambda t, a, b: t.einsum("ij,jk->ik", a, b) ** 2, [(2, 3), (3, 4)]),
+    "einsum_batch_outer": (lambda t, a, b: t.einsum("bi,bj->bij", a ** 2, b) ** 2,
+                           [(2, 3), (2, 4)]),
+    "einsum_three": (lambda t, a, b, c: t.einsum("ij,jk,k->i", a, b, c) ** 2,
+                     [(2, 3), (3, 4), (4,)]),
+    "einsum_summed_letter": (lambda t, a, b: t.einsum("ij,k->ik", a ** 2, b) ** 2,
+                             [(2, 3), (4,)]),
+    "einsum_implicit": (lambda t, a, b: t.einsum("ij,jk", a, b ** 2) ** 2, [(2, 3), (3, 2)]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(EINSUM_CASES))
+def test_einsum_second_derivatives_match_torch(name):
+    fn, shapes = EINSUM_CASES[name]
+    compare_twice(fn, shapes)
+
+
+def _cdist_or_norm(t, a, b, p):
+    import galton
+    if t is galton:
+        return t.cdist(a, b, p=p)
+    # PyTorch has no double backward for its cdist kernel (small inputs): its composite form
+    return (a.unsqueeze(-2) - b.unsqueeze(-3)).norm(p, dim=-1)
+
+
+FUSED_CASES = {
+    "cdist_p2": (lambda t, a, b: _cdist_or_norm(t, a, b ** 2, 2.0) ** 2, [(3, 4), (2, 4)]),
+    "cdist_p1_p3": (lambda t, a, b: _cdist_or_norm(t, a, b, 1.0) ** 2
+                    + _cdist_or_norm(t, a ** 2, b, 3.0) ** 2, [(2, 3), (3, 3)]),
+    "prelu": (lambda t, x, w: t.nn.functional.prelu(x ** 3, w ** 2) ** 2, [(2, 3, 4), (3,)]),
+    "prelu_single": (lambda t, x, w: t.nn.functional.prelu(x, w * x.sum()) ** 2, [(2, 3), (1,)]),
+    "glu": (lambda t, x: t.nn.functional.glu(x ** 2, 1) ** 2, [(2, 4, 3)]),
+    "kl_div": (lambda t, x, y: t.nn.functional.kl_div(t.log_softmax(x, 1), t.softmax(y, 1),
+                                                      reduction="batchmean") ** 2,
+               [(3, 4), (3, 4)]),
+    "kl_div_log_target": (lambda t, x, y: t.nn.functional.kl_div(
+        x ** 2, y * x, reduction="sum", log_target=True) * x.sum(), [(3, 4), (3, 4)]),
+    "kl_div_none": (lambda t, x, y: t.nn.functional.kl_div(x, y.abs() * x, reduction="none")
+                    ** 2, [(3, 4), (3, 4)]),
+    "cosine_embedding_loss": (lambda t, a, b: t.nn.functional.cosine_embedding_loss(
+        a ** 2, b, t.tensor([1.0, -1.0, -1.0], dtype=a.dtype), margin=-0.5) ** 2,
+        [(3, 4), (3, 4)]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(FUSED_CASES))
+def test_fused_ops_second_derivatives_match_torch(name):
+    fn, shapes = FUSED_CASES[name]
+    compare_twice(fn, shapes)
+
+
+def test_empty_batch_norm_gives_zero_gradients_under_create_graph():
+    import galton
+    x = galton.zeros(0, 3, dtype=galton.float64, requires_grad=True)
+    w = galton.ones(3, dtype=galton.float64, requires_grad=True)
+    out = galton.nn.functional.batch_norm(x, None, None, w, None, training=True)
+    gx, gw = galton.autograd.grad((out ** 2).sum() + w.sum(), (x, w), create_graph=True)
+    assert tuple(gx.shape) == (0, 3) and gw.tolist() == [1.0, 1.0, 1.0]
