@@ -5,7 +5,8 @@ from .. import backend
 from ..creation import empty
 from ..amp import autocast_mode as _autocast
 from ..ops.linalg import linear
-from ..tensor import make_result
+from ..ops._util import composite
+from ..tensor import Tensor, make_result
 from . import init
 from .module import Module
 from .parameter import Parameter
@@ -101,19 +102,33 @@ def bilinear(input1, input2, weight, bias=None):
         out += bias._data
     out = out.reshape(lead + (w.shape[0],))
 
-    def backward(g):
+    bias_arr = None if bias is None else bias._data
+    need_1, need_2, need_w = input1._rg, input2._rg, weight._rg
+    need_b = bias is not None and bias._rg
+
+    def backward(g, input1=a, input2=c, weight=w, bias=bias_arr, xp=xp):
+        if isinstance(g, Tensor):  # create_graph: the same einsum, of galton tensors
+            return composite(_bilinear_of_tensors, (input1, input2, weight, bias), g)
         g2 = g.reshape(-1, w.shape[0])
         ga = gc = gw = gb = None
-        if input1._rg:
+        if need_1:
             ga = xp.einsum("bo,oij,bj->bi", g2, w, c2, optimize=True).reshape(a.shape)
-        if input2._rg:
+        if need_2:
             gc = xp.einsum("bo,oij,bi->bj", g2, w, a2, optimize=True).reshape(c.shape)
-        if weight._rg:
+        if need_w:
             gw = xp.einsum("bo,bi,bj->oij", g2, a2, c2, optimize=True)
-        if bias is not None and bias._rg:
+        if need_b:
             gb = g2.sum(axis=0)
         return ga, gc, gw, gb
     return make_result(out, (input1, input2, weight, bias), backward, "BilinearBackward0")
+
+
+def _bilinear_of_tensors(a, c, w, b):
+    from ..ops.linalg import einsum
+    out = einsum("bi,oij,bj->bo", a.reshape(-1, a.shape[-1]), w, c.reshape(-1, c.shape[-1]))
+    if b is not None:
+        out = out + b
+    return out.reshape(tuple(a.shape[:-1]) + (w.shape[0],))
 
 
 class Bilinear(Module):

@@ -92,9 +92,9 @@ class Module:
         return tuple(new)
 
     def _make_input_catcher(self, i, n):
-        def backward(g):
+        def backward(g, xp=np):  # xp: under create_graph g is a Tensor, passed on as it is
             gi = self.__dict__.get("_grad_input") or [None] * n
-            gi[i] = Tensor._wrap(g)
+            gi[i] = g if isinstance(g, Tensor) else Tensor._wrap(g)
             self.__dict__["_grad_input"] = gi
             if sum(x is not None for x in gi) == self.__dict__["_n_inputs"]:
                 self._fire_backward_hooks(tuple(gi))
@@ -105,8 +105,8 @@ class Module:
         if not (isinstance(out, Tensor) and out.requires_grad):
             return out
 
-        def backward(g):
-            self.__dict__["_grad_output"] = (Tensor._wrap(g),)
+        def backward(g, xp=np):
+            self.__dict__["_grad_output"] = (g if isinstance(g, Tensor) else Tensor._wrap(g),)
             if self.__dict__.get("_n_inputs", 0) == 0:
                 self._fire_backward_hooks((None,) * max(self.__dict__.get("_n_inputs_args", 1), 1))
             return (g,)

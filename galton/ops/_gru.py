@@ -6,7 +6,9 @@ import numpy as np
 from ._pool import buffer
 from ._recurrent import (_biases, _grad_per_step, _inputs_with_ones, _needs, _outputs,
                          _step_sizes, _write_sequence)
-from ._util import will_record
+from ._recurrent import _arr
+from ._recurrent_graph import gru_flat
+from ._util import composite, will_record
 
 
 @functools.lru_cache(maxsize=16)
@@ -123,7 +125,7 @@ def gru_sequence(x, h0, w_ih, w_hh, b_ih=None, b_hh=None, reverse=False, batch_s
     _write_sequence(flat[:T * B * H].reshape(T, B, H), Hs[1:, :H], reverse, bs)
     flat[T * B * H:].reshape(B, H)[...] = Hs[T, :H].T
 
-    def backward(g):
+    def first_order(g):
         inp, hid, inv_i, inv_h = _gru_perms(H)
         dOutk = _grad_per_step(g[:T * B * H].reshape(T, B, H), reverse, dt)
         dh = np.ascontiguousarray(g[T * B * H:].reshape(B, H).T)
@@ -166,6 +168,14 @@ def gru_sequence(x, h0, w_ih, w_hh, b_ih=None, b_hh=None, reverse=False, batch_s
             gwh = np.take(gW[:, :H], inv_h, axis=0) if w_hh._rg else None
             gbh = gW[inv_h, H] if b_hh is not None and b_hh._rg else None
         return (gx, dh.T if h0._rg else None, gwi, gwh, gbi, gbh)
+
+    def backward(g, x=X, h0=h0._data, w_ih=w_ih._data, w_hh=w_hh._data, b_ih=_arr(b_ih),
+                 b_hh=_arr(b_hh), xp=np):
+        if xp is np:
+            return first_order(g)
+        # create_graph: the recurrence step by step in galton ops (_recurrent_graph.py)
+        return composite(lambda *ins: gru_flat(*ins, reverse, batch_sizes),
+                         (x, h0, w_ih, w_hh, b_ih, b_hh), g)
 
     return _outputs(flat, [(T, B, H), (B, H)], (x, h0, w_ih, w_hh, b_ih, b_hh), backward,
                     "GruBackward0")

@@ -4,7 +4,9 @@ import functools
 import numpy as np
 
 from ._pool import buffer
-from ._recurrent import _bias_grads, _biases, _outputs
+from ._recurrent import _arr, _bias_grads, _biases, _outputs
+from ._recurrent_graph import lstm_flat
+from ._util import composite
 
 
 @functools.lru_cache(maxsize=16)
@@ -116,7 +118,7 @@ def lstm_sequence(x, h0, c0, w_ih, w_hh, b_ih=None, b_hh=None, w_hr=None, revers
     flat[T * B * P:T * B * P + B * P].reshape(B, P)[...] = Hs[T].T
     flat[T * B * P + B * P:].reshape(B, H)[...] = Cs[T].T
 
-    def backward(g):
+    def first_order(g):
         dOut = g[:T * B * P].reshape(T, B, P)
         dOutk = buffer((T, P, B), dt)
         np.copyto(dOutk, (dOut[::-1] if reverse else dOut).transpose(0, 2, 1))
@@ -194,6 +196,14 @@ def lstm_sequence(x, h0, c0, w_ih, w_hh, b_ih=None, b_hh=None, w_hr=None, revers
                    @ R.transpose(0, 2, 1).reshape(T * B, H))
         return ((gx, dh.T if h0._rg else None, dc.T if c0._rg else None, gwi, gwh)
                 + _bias_grads(b_ih, b_hh, gb, gb) + (gwr,))
+
+    def backward(g, x=X, h0=h0._data, c0=c0._data, w_ih=Wih, w_hh=Whh,
+                 b_ih=_arr(b_ih), b_hh=_arr(b_hh), w_hr=_arr(w_hr), xp=np):
+        if xp is np:
+            return first_order(g)
+        # create_graph: the recurrence step by step in galton ops (_recurrent_graph.py)
+        return composite(lambda *ins: lstm_flat(*ins, reverse, batch_sizes),
+                         (x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr), g)
 
     return _outputs(flat, [(T, B, P), (B, P), (B, H)],
                     (x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr), backward, "LstmBackward0")

@@ -7,7 +7,7 @@ conversion is one gather with a gradient that scatters back (or the reverse).
 """
 import numpy as np
 
-from ._util import make_result
+from ._util import linear_backward, make_result
 
 
 def _pack_index(batch_sizes, B):
@@ -28,8 +28,13 @@ def packed_to_padded(data, batch_sizes, total_length=None, padding_value=0.0):
     idx = _pack_index(bs, B)
     out = np.full((T * B,) + feat, padding_value, dtype=a.dtype)
     out[idx] = a
-    return make_result(out.reshape((T, B) + feat), (data,),
-                       lambda g: (g.reshape((T * B,) + feat)[idx],), "PadPackedSequenceBackward0")
+    def place(v):  # the adjoint of the backward's pick
+        full = np.zeros((T * B,) + feat, v.dtype)
+        full[idx] = v
+        return full.reshape((T, B) + feat)
+    return make_result(out.reshape((T, B) + feat), (data,), linear_backward(
+        lambda g: g.reshape((T * B,) + feat)[idx], place, "PadPackedSequenceBackward0"),
+        "PadPackedSequenceBackward0")
 
 
 def padded_to_packed(padded, batch_sizes):
@@ -41,8 +46,10 @@ def padded_to_packed(padded, batch_sizes):
     idx = _pack_index(batch_sizes, B)
     out = a.reshape((T * B,) + feat)[idx]
 
-    def backward(g):
+    def place(g):
         full = np.zeros((T * B,) + feat, g.dtype)
         full[idx] = g
-        return (full.reshape(a.shape),)
-    return make_result(out, (padded,), backward, "PackPaddedSequenceBackward0")
+        return full.reshape(a.shape)
+    return make_result(out, (padded,), linear_backward(
+        place, lambda v: v.reshape((T * B,) + feat)[idx], "PackPaddedSequenceBackward0"),
+        "PackPaddedSequenceBackward0")

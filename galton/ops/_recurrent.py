@@ -9,7 +9,7 @@ after the time loop, by the helpers below.
 import numpy as np
 
 from ._pool import buffer
-from ._util import Tensor, make_result
+from ._util import Tensor, linear_backward, make_result
 
 
 def _outputs(flat, shapes, inputs, backward, name):
@@ -25,15 +25,23 @@ def _outputs(flat, shapes, inputs, backward, name):
         if main.grad_fn is None:
             outs.append(Tensor._wrap(view))
         else:
-            def piece_backward(g, lo=off, hi=off + n, shape=shape):
+            def place(g, lo=off, hi=off + n, shape=shape):
                 full = buffer(flat.shape, flat.dtype)
                 full[:lo] = 0
                 full[hi:] = 0
                 full[lo:hi].reshape(shape)[...] = g  # g may be a broadcast view: no copy
-                return (full,)
-            outs.append(make_result(view, (main,), piece_backward, name))
+                return full
+
+            def take(v, lo=off, hi=off + n, shape=shape):  # place's adjoint
+                return v[lo:hi].reshape(shape)
+            outs.append(make_result(view, (main,), linear_backward(place, take, name), name))
         off += n
     return outs
+
+
+def _arr(t):
+    """A tensor's array, or None (a missing bias)."""
+    return None if t is None else t._data
 
 
 def _biases(b_ih, b_hh, dtype):

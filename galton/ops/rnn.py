@@ -36,8 +36,10 @@ from ._gru import gru_sequence
 from ._lstm import lstm_sequence
 from ._packing import _pack_index, packed_to_padded, padded_to_packed
 from ._pool import buffer
-from ._recurrent import (_bias_grads, _biases, _grad_per_step, _inputs_with_ones, _needs,
+from ._recurrent import (_arr, _bias_grads, _biases, _grad_per_step, _inputs_with_ones, _needs,
                          _outputs, _step_sizes, _write_sequence)
+from ._recurrent_graph import rnn_flat
+from ._util import composite
 
 __all__ = ["rnn_sequence", "lstm_sequence", "gru_sequence", "packed_to_padded",
            "padded_to_packed", "_pack_index"]
@@ -91,7 +93,7 @@ def rnn_sequence(x, h0, w_ih, w_hh, b_ih=None, b_hh=None, nonlinearity="tanh", r
     _write_sequence(flat[:T * B * H].reshape(T, B, H), Hs[1:], reverse, bs)
     flat[T * B * H:].reshape(B, H)[...] = Hs[T].T
 
-    def backward(g):
+    def first_order(g):
         dOutk = _grad_per_step(g[:T * B * H].reshape(T, B, H), reverse, dt)
         dh = np.ascontiguousarray(g[T * B * H:].reshape(B, H).T)
         Hk = Hs[1:]
@@ -132,6 +134,14 @@ def rnn_sequence(x, h0, w_ih, w_hh, b_ih=None, b_hh=None, nonlinearity="tanh", r
         return (gx, dh.T if h0._rg else None, gwi, gwh) + _bias_grads(b_ih, b_hh, gb, gb)
 
     name = "RnnReluBackward0" if relu else "RnnTanhBackward0"
+    def backward(g, x=X, h0=h0._data, w_ih=Wih, w_hh=Whh, b_ih=_arr(b_ih), b_hh=_arr(b_hh),
+                 xp=np):
+        if xp is np:
+            return first_order(g)
+        # create_graph: the recurrence step by step in galton ops (_recurrent_graph.py)
+        return composite(lambda *ins: rnn_flat(*ins, relu, reverse, batch_sizes),
+                         (x, h0, w_ih, w_hh, b_ih, b_hh), g)
+
     return _outputs(flat, [(T, B, H), (B, H)], (x, h0, w_ih, w_hh, b_ih, b_hh), backward, name)
 
 

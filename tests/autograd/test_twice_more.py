@@ -150,3 +150,55 @@ def test_empty_batch_norm_gives_zero_gradients_under_create_graph():
     out = galton.nn.functional.batch_norm(x, None, None, w, None, training=True)
     gx, gw = galton.autograd.grad((out ** 2).sum() + w.sum(), (x, w), create_graph=True)
     assert tuple(gx.shape) == (0, 3) and gw.tolist() == [1.0, 1.0, 1.0]
+
+
+def _recurrent_twice(lib, kind, state, x_arr, packed_lengths=None, **kw):
+    """First and second derivatives (input and every parameter) of a recurrent layer."""
+    layer = getattr(lib.nn, kind)(**kw).double()
+    layer.load_state_dict({k: lib.tensor(v) for k, v in state.items()})
+    x = lib.tensor(x_arr, requires_grad=True)
+    params = [p for _, p in sorted(layer.named_parameters())]
+    inp = x
+    if packed_lengths is not None:
+        inp = lib.nn.utils.rnn.pack_padded_sequence(x, packed_lengths, enforce_sorted=False)
+    out, hidden = layer(inp)
+    if packed_lengths is not None:
+        out, _ = lib.nn.utils.rnn.pad_packed_sequence(out)
+    states = hidden if isinstance(hidden, tuple) else (hidden,)
+    y = (out ** 2).sum() + sum((h ** 3).sum() for h in states)
+    firsts = lib.autograd.grad(y, [x] + params, create_graph=True)
+    rng = np.random.default_rng(7)
+    s = sum((f * lib.tensor(rng.standard_normal(tuple(f.shape)))).sum() for f in firsts)
+    seconds = lib.autograd.grad(s, [x] + params)
+    return [f.detach().numpy() for f in firsts], [g.numpy() for g in seconds]
+
+
+RECURRENT = {
+    "LSTM": dict(input_size=3, hidden_size=4),
+    "LSTM_proj_bidir_2layers": dict(input_size=3, hidden_size=4, proj_size=2,
+                                    bidirectional=True, num_layers=2),
+    "GRU": dict(input_size=3, hidden_size=4),
+    "GRU_bidir_nobias": dict(input_size=3, hidden_size=4, bidirectional=True, bias=False),
+    "RNN_tanh": dict(input_size=3, hidden_size=4),
+    "RNN_relu_bidir": dict(input_size=3, hidden_size=4, nonlinearity="relu",
+                           bidirectional=True),
+}
+
+
+@pytest.mark.parametrize("packed", [False, True], ids=["padded", "packed"])
+@pytest.mark.parametrize("name", sorted(RECURRENT))
+def test_recurrent_layers_second_derivatives_match_torch(name, packed):
+    import galton
+    import torch
+    kind, kw = name.split("_")[0], RECURRENT[name]
+    torch.manual_seed(0)
+    state = {k: v.detach().double().numpy() for k, v in
+             getattr(torch.nn, kind)(**kw).state_dict().items()}
+    x = np.random.default_rng(1).standard_normal((5, 3, 3)) * 0.8
+    lengths = [5, 2, 4] if packed else None
+    g1, g2 = _recurrent_twice(galton, kind, state, x, lengths, **kw)
+    t1, t2 = _recurrent_twice(torch, kind, state, x, lengths, **kw)
+    for order, gs, ts in (("first", g1, t1), ("second", g2, t2)):
+        for i, (a, b) in enumerate(zip(gs, ts)):
+            np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-9,
+                                       err_msg=f"{order} derivative {i}")

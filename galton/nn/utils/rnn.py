@@ -177,8 +177,10 @@ def pad_sequence(sequences, batch_first=False, padding_value=0.0, padding_side="
     if not batch_first:
         out = np.ascontiguousarray(out.swapaxes(0, 1))
 
-    def backward(g):
-        gb = g if batch_first else g.swapaxes(0, 1)
+    def backward(g, xp=np):  # indexing: the same lines run on tensors (create_graph)
+        gb = g if batch_first else xp.swapaxes(g, 0, 1)
+        if xp is not np:
+            return tuple(gb[i, span] for i, span in enumerate(spans))
         return tuple(gb[i, span].astype(a.dtype, copy=False) for i, (a, span)
                      in enumerate(zip(arrays, spans)))
     return make_result(out, tuple(sequences), backward, "PadSequenceBackward0")
