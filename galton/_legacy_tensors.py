@@ -49,7 +49,7 @@ class _TypedTensorMeta(type):
             if src._data.dtype != cls.dtype.np:
                 raise TypeError(f"expected {cls.dtype} (got {src.dtype})")
             # the same storage; with a graph, an alias node as PyTorch records
-            return make_result(src._data, (src,), lambda g: (g,), "AliasBackward0")
+            return make_result(src._data, (src,), lambda g, xp=np: (g,), "AliasBackward0")
         if isinstance(src, (float, bool, complex)):
             raise TypeError(f"new(): data must be a sequence (got {type(src).__name__})")
         from .creation import tensor

@@ -96,7 +96,7 @@ def _cast(t, target):
     """A differentiable dtype cast that also lets gradients through to bfloat16 (which the
     generic cast does not see as floating point)."""
     src = t._data.dtype
-    return make_result(t._data.astype(target), (t,), lambda g: (g.astype(src),),
+    return make_result(t._data.astype(target), (t,), lambda g, xp=np: (xp.astype(g, src),),
                        "ToCopyBackward0")
 
 

@@ -22,7 +22,8 @@ def move(x, dev):
         return x
     here = x.device
     return make_result(backend.to_device(x._data, dev), (x,),
-                       lambda g: (backend.to_device(g, here),), "ToCopyBackward0")
+                       lambda g, xp=np: (backend.to_device(g, here) if xp is np else g.to(here),),
+                       "ToCopyBackward0")
 
 
 def to(x, *args, dtype=None, device=None, non_blocking=False, copy=False, memory_format=None):

@@ -8,7 +8,7 @@ import numpy as np
 
 from ..autograd import graph
 from ..random import rng
-from ._util import Tensor, make_result, unbroadcast
+from ._util import Tensor, linear_backward, linear_map, make_result, unbroadcast
 from . import arithmetic, pointwise
 
 
@@ -76,17 +76,30 @@ def _write_through(root, steps, value):
         raise _expand_error(_walk(new, steps[:-1]), steps[-1], v) from None
     vshape = np.shape(v)
 
-    def backward(g):
+    def kept(g):
         gx = g.copy()
         _put(gx, steps, 0)  # overwritten elements do not reach the output
-        gv = None
-        if tv is not None and tv._rg:
-            gv = _walk(g, steps[:-1])
-            gv = steps[-1](gv) if callable(steps[-1]) else gv[steps[-1]]
-            if gv.ndim < len(vshape):  # value had extra leading 1s: x[0] = ones(1, 3)
-                gv = gv.reshape((1,) * (len(vshape) - gv.ndim) + gv.shape)
-            gv = unbroadcast(gv, vshape)
-        return gx, gv
+        return gx
+
+    def picked(g):
+        gv = _walk(g, steps[:-1])
+        gv = steps[-1](gv) if callable(steps[-1]) else gv[steps[-1]]
+        if gv.ndim < len(vshape):  # value had extra leading 1s: x[0] = ones(1, 3)
+            gv = gv.reshape((1,) * (len(vshape) - gv.ndim) + gv.shape)
+        return unbroadcast(gv, vshape)
+
+    def put(v):  # picked's adjoint: the value written (broadcast, as forward) into zeros
+        full = np.zeros(shape, v.dtype)
+        _put(full, steps, v)
+        return full
+    shape = new.shape
+    need_v = tv is not None and tv._rg
+
+    def backward(g, xp=np):
+        if xp is np:
+            return kept(g), (picked(g) if need_v else None)
+        return (linear_map(kept, kept, g, "CopySlices"),
+                linear_map(picked, put, g, "CopySlices") if need_v else None)
     r = make_result(new, (root, tv), backward, "CopySlices")
     root._data, root.grad_fn, root._rg = new, r.grad_fn, r._rg
     root._version += 1
@@ -96,10 +109,11 @@ def _refresh_view(t, root, steps):
     """Make ``t`` a view of root's new array again, with the history of one."""
     shape = root._data.shape
 
-    def backward(g):
+    def place(g):
         full = np.zeros(shape, dtype=g.dtype)
         _put(full, steps, g)
-        return (full,)
+        return full
+    backward = linear_backward(place, lambda v: np.array(_walk(v, steps)), "AsStridedBackward0")
     backward._view = (root, lambda a: _walk(a, steps))
     here = _walk(root._data, steps)
     r = make_result(here, (root,), backward, "AsStridedBackward0")
@@ -259,8 +273,8 @@ def _fill(self, value, name):
                                f"{tv._data.ndim} dimensions.")
         arr = np.full(self._data.shape, tv._data if tv is not None else value, self._data.dtype)
         # the old values are gone: their history gets zeros, a tensor value the sum
-        r = make_result(arr, (self, tv), lambda g: (np.zeros_like(g), g.sum().reshape(())),
-                        name)
+        r = make_result(arr, (self, tv), lambda g, xp=np: (xp.zeros_like(g),
+                                                           g.sum().reshape(())), name)
         return _take(self, r)
     self._data[...] = value._data if isinstance(value, Tensor) else value
     self._version += 1
@@ -288,10 +302,10 @@ def copy_(self, src, non_blocking=False):
         _check_leaf(self)
         src_shape, src_dtype = s.shape, s.dtype
 
-        def backward(g):
-            gs = unbroadcast(g, src_shape).astype(src_dtype, copy=False) \
+        def backward(g, xp=np):
+            gs = xp.astype(unbroadcast(g, src_shape), src_dtype, copy=False) \
                 if src_dtype.kind == "f" else None
-            return np.zeros_like(g), gs
+            return xp.zeros_like(g), gs
         return _take(self, make_result(arr.astype(self._data.dtype), (self, src), backward,
                                        "CopyBackwards"))
     if not self._data.flags.writeable:

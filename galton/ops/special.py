@@ -140,15 +140,17 @@ def _in_dtype(out, a):
 def lgamma(input):  # noqa: A002
     """log|Γ(x)|, element-wise. Backward: ψ(x) g."""
     a = to_float(input._data)
-    return make_result(_in_dtype(lgamma_array(a), a), (input,),
-                       lambda g: (g * _in_dtype(digamma_array(a), a),), "LgammaBackward0")
+    def backward(g, x=a, xp=np):  # on tensors (create_graph) ψ is galton's digamma op
+        return (g * (_in_dtype(digamma_array(a), a) if xp is np else digamma(x)),)
+    return make_result(_in_dtype(lgamma_array(a), a), (input,), backward, "LgammaBackward0")
 
 
 def digamma(input):  # noqa: A002
     """ψ(x) = d/dx log Γ(x), element-wise. Backward: ψ'(x) g."""
     a = to_float(input._data)
-    return make_result(_in_dtype(digamma_array(a), a), (input,),
-                       lambda g: (g * _in_dtype(polygamma_array(1, a), a),), "DigammaBackward0")
+    def backward(g, x=a, xp=np):
+        return (g * (_in_dtype(polygamma_array(1, a), a) if xp is np else polygamma(1, x)),)
+    return make_result(_in_dtype(digamma_array(a), a), (input,), backward, "DigammaBackward0")
 
 
 def polygamma(n, input):  # noqa: A002
@@ -157,8 +159,10 @@ def polygamma(n, input):  # noqa: A002
         raise RuntimeError("polygamma(n, x) does not support negative n.")
     n = int(n)
     a = to_float(input._data)
-    return make_result(_in_dtype(polygamma_array(n, a), a), (input,),
-                       lambda g: (g * _in_dtype(polygamma_array(n + 1, a), a),),
+    def backward(g, x=a, xp=np):
+        return (g * (_in_dtype(polygamma_array(n + 1, a), a) if xp is np
+                     else polygamma(n + 1, x)),)
+    return make_result(_in_dtype(polygamma_array(n, a), a), (input,), backward,
                        "PolygammaBackward0")
 
 
@@ -167,8 +171,9 @@ def erfinv(input):  # noqa: A002
     a = to_float(input._data)
     x = erfinv_array(a)
     k = math.sqrt(math.pi) / 2
-    return make_result(_in_dtype(x, a), (input,),
-                       lambda g: (g * _in_dtype(k * np.exp(x * x), a),), "ErfinvBackward0")
+    def backward(g, out=_in_dtype(x, a), xp=np):  # d erfinv(y)/dy = k exp(erfinv(y)^2)
+        return (g * (_in_dtype(k * np.exp(x * x), a) if xp is np else k * xp.exp(out * out)),)
+    return make_result(_in_dtype(x, a), (input,), backward, "ErfinvBackward0")
 
 
 def mvlgamma(input, p):  # noqa: A002

@@ -202,3 +202,54 @@ def test_recurrent_layers_second_derivatives_match_torch(name, packed):
         for i, (a, b) in enumerate(zip(gs, ts)):
             np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-9,
                                        err_msg=f"{order} derivative {i}")
+
+
+LAYER_CASES = {
+    "embedding": (lambda t, w: t.nn.functional.embedding(t.tensor([[0, 2], [2, 2]]), w ** 2)
+                  ** 2, [(3, 4)]),
+    "embedding_freq_padding": (lambda t, w: t.nn.functional.embedding(
+        t.tensor([[0, 2], [2, 1]]), w ** 2, padding_idx=1, scale_grad_by_freq=True) ** 2,
+        [(3, 4)]),
+    "pad_constant_crop": (lambda t, x: t.nn.functional.pad(x ** 2, (1, -1, 2, 0)) ** 2,
+                          [(2, 3, 4)]),
+    "pad_reflect": (lambda t, x: t.nn.functional.pad(x ** 2, (2, 1), mode="reflect") ** 2,
+                    [(2, 3, 4)]),
+    "pad_replicate_circular": (lambda t, x: t.nn.functional.pad(x ** 2, (1, 2, 1, 1),
+                                                                mode="replicate") ** 2
+                               + t.nn.functional.pad(x ** 3, (1, 2, 1, 1), mode="circular"),
+                               [(1, 2, 3, 4)]),
+    "interpolate_bilinear": (lambda t, x: t.nn.functional.interpolate(
+        x ** 2, scale_factor=2, mode="bilinear", align_corners=False) ** 2, [(1, 2, 3, 3)]),
+    "interpolate_nearest": (lambda t, x: t.nn.functional.interpolate(x ** 2, size=5) ** 2,
+                            [(1, 2, 3)]),
+    "bilinear": (lambda t, a, b, w, c: _bilinear(t)(a ** 2, b, w, c) ** 2,
+                 [(3, 2), (3, 4), (5, 2, 4), (5,)]),
+    "dropout_p0_and_eval": (lambda t, x: t.nn.functional.dropout(x ** 2, 0.0) ** 2, [(4,)]),
+    "lgamma_digamma_polygamma": (lambda t, x: t.lgamma(x) * t.digamma(x) + t.polygamma(1, x),
+                                 [(4,)]),
+    "erfinv": (lambda t, x: t.erfinv(t.tanh(x) * 0.9) ** 2, [(4,)]),
+    "setitem_and_fill": (lambda t, x, v: _written(t, x, v), [(3, 4), (4,)]),
+    "parameters_to_vector": (lambda t, a, b: t.nn.utils.parameters_to_vector([a ** 2, b]) ** 2,
+                             [(2, 3), (4,)]),
+}
+
+
+def _bilinear(t):
+    import galton
+    return galton.nn.linear.bilinear if t is galton else t.nn.functional.bilinear
+
+
+def _written(t, x, v):
+    y = x * 1.0
+    y[1] = v ** 2           # CopySlices, the value broadcast into a row
+    y[:, 0] = 0.5           # a constant written over a column
+    z = y ** 2
+    z[0].fill_(3.0)         # a view's fill
+    return z * x
+
+
+@pytest.mark.parametrize("name", sorted(LAYER_CASES))
+def test_layers_second_derivatives_match_torch(name):
+    fn, shapes = LAYER_CASES[name]
+    positive = name == "lgamma_digamma_polygamma"
+    compare_twice(fn, shapes, positive=positive)

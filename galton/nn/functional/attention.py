@@ -12,6 +12,7 @@ import numpy as np
 from ...ops.activation import softmax
 from ...ops.index_ops import masked_fill
 from ...ops.linalg import linear, matmul
+from ...ops._util import linear_map
 from ...tensor import Tensor, make_result
 from .dropout import dropout
 from .sparse import record_sparse_rows
@@ -107,10 +108,22 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
     if sparse:
         record_sparse_rows(weight, idx, padding_idx)
 
-    def backward(g):
-        flat = idx.reshape(-1)
-        return (_scatter_rows(flat, g.reshape((flat.size,) + w.shape[1:]), n, g.dtype,
-                              scale_grad_by_freq, padding_idx),)
+    flat = idx.reshape(-1)
+
+    def scatter(g):
+        return _scatter_rows(flat, g.reshape((flat.size,) + w.shape[1:]), n, g.dtype,
+                             scale_grad_by_freq, padding_idx)
+
+    def pick(v):  # scatter's adjoint: the rows again, the skipped row zero. As PyTorch's
+        # embedding_dense_double_backward, without scale_grad_by_freq's factor (that scaled
+        # "gradient" is no derivative, so there is no exact second one to match instead)
+        rows = v.take(idx, axis=0)
+        if padding_idx is not None:
+            rows = rows * (idx != padding_idx)[..., None]
+        return rows
+
+    def backward(g, xp=np):
+        return (scatter(g) if xp is np else linear_map(scatter, pick, g, "EmbeddingBackward0"),)
     # the indices are not differentiable: next_functions hold the weight alone, as PyTorch's
     return make_result(out, (weight,), backward, "EmbeddingBackward0")
 

@@ -47,7 +47,7 @@ def _apply(input, mult, add, inplace):
     out = x * mult
     if add is not None:
         out += add
-    r = make_result(out, (input,), lambda g: (g * mult,), "MulBackward0")
+    r = make_result(out, (input,), lambda g, xp=np: (g * mult,), "MulBackward0")
     if not inplace:
         return r
     if graph._grad_enabled and input._rg:

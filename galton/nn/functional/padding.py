@@ -6,6 +6,7 @@
 onto the input elements it copied, one dim at a time, with slice-adds.
 """
 from ... import backend
+from ...ops._util import linear_backward
 from ...tensor import make_result
 
 __all__ = ["pad"]
@@ -77,7 +78,7 @@ def pad(input, pad, mode="constant", value=None):
         widths[d] = (lo, hi)
     out = xp.pad(a, widths, mode=_NP_MODES[mode])
 
-    def backward(g):
+    def fold(g):
         for d, lo, hi in pairs:
             n = g.shape[d] - lo - hi
             gx = g[_along(nd, d, slice(lo, lo + n))].copy()
@@ -98,9 +99,12 @@ def pad(input, pad, mode="constant", value=None):
                 if hi:
                     gx[_along(nd, d, slice(0, hi))] += right
             g = gx
-        return (g,)
+        return g
     names = {"reflect": "ReflectionPad", "replicate": "ReplicationPad", "circular": "Circular"}
-    return make_result(out, (input,), backward, f"{names[mode]}{len(pairs)}DBackward0")
+    name = f"{names[mode]}{len(pairs)}DBackward0"
+    # fold's adjoint is the padding itself
+    return make_result(out, (input,), linear_backward(
+        fold, lambda v: xp.pad(v, widths, mode=_NP_MODES[mode]), name), name)
 
 
 def _constant(input, a, pairs, value, xp):
@@ -128,12 +132,21 @@ def _constant(input, a, pairs, value, xp):
     in_shape = a.shape
     del src
 
-    def backward(g):
+    out_shape = out.shape
+
+    def crop_back(g):
         core = g[inner]
         if core.shape == in_shape:
-            return (core,)
+            return core
         gx = xp.zeros(in_shape, g.dtype)
         gx[tuple(crop)] = core
-        return (gx,)
-    return make_result(out, (input,), backward, "ConstantPadNdBackward0")
+        return gx
+
+    def pad_zeros(v):  # crop_back's adjoint: the padding with 0
+        full = xp.zeros(out_shape, v.dtype)
+        full[inner] = v[tuple(crop)]
+        return full
+    return make_result(out, (input,), linear_backward(crop_back, pad_zeros,
+                                                      "ConstantPadNdBackward0"),
+                       "ConstantPadNdBackward0")
 

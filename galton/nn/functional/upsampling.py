@@ -12,6 +12,7 @@ import warnings
 import numpy as np
 
 from ... import backend
+from ...ops._util import linear_backward
 from ...tensor import make_result
 from .pooling import adaptive_avg_pool1d, adaptive_avg_pool2d
 
@@ -152,14 +153,18 @@ def _resize(input, sizes, scales, mode, align_corners):
     else:
         out = mats[0] @ (a @ mats[1].T)
 
-    def backward(g):
+    def back(g):
         if len(mats) == 1:
-            return (g @ mats[0],)
-        return ((mats[0].T @ g) @ mats[1],)
+            return g @ mats[0]
+        return (mats[0].T @ g) @ mats[1]
+
+    def again(v):  # back's adjoint: the interpolation itself
+        return v @ mats[0].T if len(mats) == 1 else mats[0] @ (v @ mats[1].T)
     names = {"nearest": "UpsampleNearest", "nearest-exact": "UpsampleNearestExact",
              "linear": "UpsampleLinear", "bilinear": "UpsampleBilinear",
              "bicubic": "UpsampleBicubic"}
-    return make_result(out, (input,), backward, f"{names[mode]}{len(sizes)}DBackward0")
+    name = f"{names[mode]}{len(sizes)}DBackward0"
+    return make_result(out, (input,), linear_backward(back, again, name), name)
 
 
 def upsample(input, size=None, scale_factor=None, mode="nearest", align_corners=None):

@@ -1,4 +1,6 @@
 """One flat vector from many parameters and back, as ``torch.nn.utils.parameters_to_vector``."""
+import numpy as np
+
 from ... import backend
 from ...tensor import Tensor, make_result
 
@@ -28,7 +30,7 @@ def parameters_to_vector(parameters):
     out = xp.concatenate([p._data.ravel() for p in params])
     sizes = [p._data.size for p in params]
 
-    def backward(g):
+    def backward(g, xp=np):  # slices and reshapes: the same lines run on tensors
         grads, start = [], 0
         for p, n in zip(params, sizes):
             grads.append(g[start:start + n].reshape(p._data.shape) if p._rg else None)
