@@ -5,6 +5,7 @@ import collections
 import numpy as np
 
 from .. import backend
+from ..ops._util import linear_backward
 from ..tensor import Tensor, make_result, will_record
 from ..ops.reduction import _TORCH_NAMES
 
@@ -27,8 +28,8 @@ def xp_of(arr):
 
 
 def mT(a):
-    """The transpose of the last two axes (of a batch of matrices)."""
-    return a.swapaxes(-1, -2)
+    """The transpose of the last two axes (of a batch of matrices; an array or a Tensor)."""
+    return a.transpose(-1, -2) if isinstance(a, Tensor) else a.swapaxes(-1, -2)
 
 
 def check_float(name, a):
@@ -138,9 +139,12 @@ def multi_result(arrays, inputs, backward_fn, name):
     packed = make_result(flat, inputs, unpack, name)
 
     def part(i):
-        def backward(g):
+        lo, hi, shape = ends[i] - sizes[i], ends[i], arrays[i].shape
+
+        def place(g):
             full = xp.zeros(flat.shape, flat.dtype)
-            full[ends[i] - sizes[i]:ends[i]] = g.reshape(-1)
-            return (full,)
-        return make_result(arrays[i], (packed,), backward, name)
+            full[lo:hi] = g.reshape(-1)
+            return full
+        return make_result(arrays[i], (packed,), linear_backward(
+            place, lambda v: v[lo:hi].reshape(shape), name), name)
     return tuple(part(i) for i in range(len(arrays)))

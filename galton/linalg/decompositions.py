@@ -97,8 +97,11 @@ def eigvalsh(A, UPLO="L", *, out=None):
     if not will_record((A,)):
         return Tensor._wrap(xp.linalg.eigvalsh(a, UPLO=UPLO))
     w, v = xp.linalg.eigh(a, UPLO=UPLO)
-    return make_result(w, (A,), lambda g: ((v * g[..., None, :]) @ mT(v),),
-                       "LinalgEighBackward0")
+
+    def backward(g, A=a, xp=np):  # on tensors V comes from eigh of A, recorded
+        vv = v if xp is np else eigh(A, UPLO=UPLO)[1]
+        return ((vv * g[..., None, :]) @ mT(vv),)
+    return make_result(w, (A,), backward, "LinalgEighBackward0")
 
 
 def svd(A, full_matrices=True, *, driver=None, out=None):
@@ -151,4 +154,8 @@ def svdvals(A, *, driver=None, out=None):
     if not will_record((A,)):
         return Tensor._wrap(xp.linalg.svd(a, compute_uv=False))
     u, s, vh = xp.linalg.svd(a, full_matrices=False)
-    return make_result(s, (A,), lambda g: ((u * g[..., None, :]) @ vh,), "LinalgSvdBackward0")
+
+    def backward(g, A=a, xp=np):  # on tensors U and Vh come from svd of A, recorded
+        uu, vv = (u, vh) if xp is np else (lambda r: (r[0], r[2]))(svd(A, full_matrices=False))
+        return ((uu * g[..., None, :]) @ vv,)
+    return make_result(s, (A,), backward, "LinalgSvdBackward0")

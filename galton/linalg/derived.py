@@ -58,12 +58,12 @@ def pinv(A, rcond=None, hermitian=False, *, atol=None, rtol=None, out=None):
         p = (mT(vh) * sinv[..., None, :]) @ mT(u)
     p = p.astype(a.dtype, copy=False)
 
-    def backward(g):
-        pt, gt = mT(p), mT(g)
-        eye_m = xp.eye(a.shape[-2], dtype=a.dtype)
-        eye_n = xp.eye(a.shape[-1], dtype=a.dtype)
-        return (-(pt @ g @ pt) + (eye_m - a @ p) @ gt @ (p @ pt)
-                + (pt @ p) @ gt @ (eye_n - p @ a),)
+    def backward(g, A=a, out=p, xp=np):  # the same lines on tensors (create_graph)
+        pt, gt = mT(out), mT(g)
+        eye_m = xp_of(a).eye(a.shape[-2], dtype=a.dtype)
+        eye_n = xp_of(a).eye(a.shape[-1], dtype=a.dtype)
+        return (-(pt @ g @ pt) + (-(A @ out) + eye_m) @ gt @ (out @ pt)
+                + (pt @ out) @ gt @ (-(out @ A) + eye_n),)
     return make_result(p, (A,), backward, "LinalgPinvBackward0")
 
 
@@ -180,9 +180,12 @@ def cross(input, other, *, dim=-1, out=None):  # noqa: A002
     ax = d - nd
     out_arr = xp.cross(a, b, axis=ax)
 
-    def backward(g):
-        return (unbroadcast(xp.cross(b, g, axis=ax), a.shape),
-                unbroadcast(xp.cross(g, a, axis=ax), b.shape))
+    def backward(g, input=a, other=b, xp=np):
+        if xp is not np:  # create_graph: the cross products of tensors, recorded
+            return (unbroadcast(cross(other, g, dim=ax), a.shape),
+                    unbroadcast(cross(g, input, dim=ax), b.shape))
+        return (unbroadcast(xp_of(a).cross(b, g, axis=ax), a.shape),
+                unbroadcast(xp_of(a).cross(g, a, axis=ax), b.shape))
     return make_result(out_arr, (input, other), backward, "LinalgCrossBackward0")
 
 

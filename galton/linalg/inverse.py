@@ -6,7 +6,9 @@ Every op takes a batch of matrices (``(*, n, n)``) as PyTorch does.
 import numpy as np
 
 from ..tensor import Tensor, make_result
+from ..autograd.twice import NoGraphForm
 from ..ops._util import unbroadcast
+from ..ops.joining import tril as _tril
 from ._common import (LinAlgError, check_float, check_matrix, first_zero_pivot, inv_fails, mT,
                       not_pd_error, not_pd_order, return_type, singular_error, xp_of)
 
@@ -25,8 +27,8 @@ def inv(A, *, out=None):
     except np.linalg.LinAlgError:
         raise singular_error("linalg.inv", a) from None
 
-    def backward(g):
-        yt = mT(y)
+    def backward(g, out=y, xp=np):  # the same lines on tensors (create_graph)
+        yt = mT(out)
         return (-(yt @ g @ yt),)
     return make_result(y, (A,), backward, "LinalgInvExBackward0")
 
@@ -54,9 +56,13 @@ def det(A, *, out=None):
     xp = xp_of(a)
     d = xp.asarray(xp.linalg.det(a))
 
-    def backward(g):
-        if xp.all(d != 0):
-            return ((g * d)[..., None, None] * mT(xp.linalg.inv(a)),)
+    def backward(g, A=a, out=d, xp=np):
+        if xp is not np:  # create_graph: g det(A) A^-T in galton ops (A invertible)
+            if not np.all(d != 0):
+                raise NoGraphForm()
+            return ((g * out)[..., None, None] * mT(inv(A)),)
+        if xp_of(a).all(d != 0):
+            return ((g * d)[..., None, None] * mT(xp_of(a).linalg.inv(a)),)
         return (g[..., None, None] * _adjugate_t(a),)
     return make_result(d, (A,), backward, "LinalgDetBackward0")
 
@@ -69,8 +75,8 @@ def slogdet(A, *, out=None):
     sign, logabs = xp.linalg.slogdet(a)
     sign, logabs = xp.asarray(sign), xp.asarray(logabs)
 
-    def backward(g):
-        return (g[..., None, None] * mT(xp.linalg.inv(a)),)
+    def backward(g, A=a, xp=np):
+        return (g[..., None, None] * mT(xp_of(a).linalg.inv(a) if xp is np else inv(A)),)
     return _Slogdet(Tensor._wrap(sign), make_result(logabs, (A,), backward,
                                                      "LinalgSlogdetBackward0"))
 
@@ -108,9 +114,11 @@ def solve(A, B, *, left=True, out=None):
     xm = x if left else mT(x)
     out_arr = xm[..., 0] if vector else xm
 
-    def backward(g):
+    def backward(g, A=a, B=b, out=out_arr, xp=np):
+        if xp is not np:  # create_graph: the same formula with galton's solve
+            return _solve_grads_on_tensors(g, A, out, vector, left, a.shape, b.shape)
         gm = g[..., :, None] if vector else g
-        grhs = xp.linalg.solve(mT(at), gm if left else mT(gm))  # the transposed system
+        grhs = xp_of(a).linalg.solve(mT(at), gm if left else mT(gm))  # the transposed system
         ga = -(grhs @ mT(x))
         gb = grhs if left else mT(grhs)
         if not left:
@@ -118,6 +126,20 @@ def solve(A, B, *, left=True, out=None):
         gb = gb[..., 0] if vector else gb
         return unbroadcast(ga, a.shape), unbroadcast(gb, b.shape)
     return make_result(out_arr, (A, B), backward, "LinalgSolveExBackward0")
+
+
+def _solve_grads_on_tensors(g, A, out, vector, left, a_shape, b_shape):
+    At = A if left else mT(A)
+    gm = g.unsqueeze(-1) if vector else g
+    xm = out.unsqueeze(-1) if vector else out
+    xm = xm if left else mT(xm)
+    grhs = solve(mT(At), gm if left else mT(gm))
+    ga = -(grhs @ mT(xm))
+    gb = grhs if left else mT(grhs)
+    if not left:
+        ga = mT(ga)
+    gb = gb.squeeze(-1) if vector else gb
+    return unbroadcast(ga, a_shape), unbroadcast(gb, b_shape)
 
 
 def solve_triangular(A, B, *, upper, left=True, unitriangular=False, out=None):
@@ -164,11 +186,14 @@ def cholesky(A, *, upper=False, out=None):
     except np.linalg.LinAlgError:
         raise not_pd_error("linalg.cholesky", src) from None
 
-    def backward(g):
+    def backward(g, out=mT(low) if upper else low, xp=np):
+        on_tensors = xp is not np
+        lo = (mT(out) if upper else out) if on_tensors else low
+        tril, inv_ = (_tril, inv) if on_tensors else (xp_of(low).tril, xp_of(low).linalg.inv)
         gl = mT(g) if upper else g
-        t = xp.tril(mT(low) @ gl)
-        s = 0.5 * (t + mT(xp.tril(t, -1)))
-        linv = xp.linalg.inv(low)
+        t = tril(mT(lo) @ gl)
+        s = 0.5 * (t + mT(tril(t, -1)))
+        linv = inv_(lo)
         return (mT(linv) @ s @ linv,)
     return make_result(mT(low) if upper else low, (A,), backward, "LinalgCholeskyExBackward0")
 

@@ -253,3 +253,30 @@ def test_layers_second_derivatives_match_torch(name):
     fn, shapes = LAYER_CASES[name]
     positive = name == "lgamma_digamma_polygamma"
     compare_twice(fn, shapes, positive=positive)
+
+
+def _spd(t, m):
+    return m @ m.transpose(-1, -2) + 3 * t.eye(m.shape[-1], dtype=m.dtype)
+
+
+LINALG_CASES = {
+    "inv": (lambda t, a: t.linalg.inv(_spd(t, a)) ** 2, [(3, 3)]),
+    "det_slogdet": (lambda t, a: t.linalg.det(_spd(t, a)) ** 2
+                    + t.linalg.slogdet(_spd(t, a))[1] ** 3, [(2, 3, 3)]),
+    "solve": (lambda t, a, b: t.linalg.solve(_spd(t, a), b ** 2) ** 2, [(3, 3), (3, 2)]),
+    "solve_vector_right": (lambda t, a, b: t.linalg.solve(_spd(t, a), b ** 2) ** 2
+                           + t.linalg.solve(_spd(t, a), b.unsqueeze(0).expand(2, 3),
+                                            left=False).sum(0) ** 2, [(3, 3), (3,)]),
+    "cholesky": (lambda t, a: t.linalg.cholesky(_spd(t, a)) ** 2
+                 + t.linalg.cholesky(_spd(t, a), upper=True) ** 3, [(3, 3)]),
+    "eigvalsh": (lambda t, a: t.linalg.eigvalsh(_spd(t, a)) ** 2, [(3, 3)]),
+    "svdvals": (lambda t, a: t.linalg.svdvals(a) ** 2, [(3, 2)]),
+    "pinv": (lambda t, a: t.linalg.pinv(a) ** 2, [(3, 2)]),
+    "cross": (lambda t, a, b: t.linalg.cross(a ** 2, b) ** 2, [(2, 3), (2, 3)]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(LINALG_CASES))
+def test_linalg_second_derivatives_match_torch(name):
+    fn, shapes = LINALG_CASES[name]
+    compare_twice(fn, shapes, rtol=1e-5, atol=1e-7)
