@@ -8,7 +8,7 @@ import numpy as np
 from ..tensor import Tensor, make_result
 from ..autograd.twice import NoGraphForm
 from ..ops._util import unbroadcast
-from ..ops.joining import tril as _tril
+from ..ops.joining import tril as _tril, triu as _triu
 from ._common import (LinAlgError, check_float, check_matrix, first_zero_pivot, inv_fails, mT,
                       not_pd_error, not_pd_order, return_type, singular_error, xp_of)
 
@@ -161,11 +161,22 @@ def solve_triangular(A, B, *, upper, left=True, unitriangular=False, out=None):
         raise singular_error("linalg.solve_triangular", a, solver=True) from None
     out_arr = x if left else mT(x)
 
-    def backward(g):
-        grhs = xp.linalg.solve(mT(at), g if left else mT(g))
-        ga = -(grhs @ mT(x))
+    def backward(g, A=a, B=b, out=out_arr, xp=np):
+        on_tensors = xp is not np
+        if on_tensors:  # create_graph: the same lines with galton's triangular solve
+            xo = out if left else mT(out)
+            # the transposed system: A^T (left) or, for X A = B solved as A^T X^T = B^T, A
+            grhs = solve_triangular(mT(A) if left else A, g if left else mT(g),
+                                    upper=(not upper) if left else upper,
+                                    unitriangular=unitriangular)
+            triu_, tril_ = _triu, _tril
+        else:
+            xo = x
+            grhs = xp_of(a).linalg.solve(mT(at), g if left else mT(g))
+            triu_, tril_ = xp_of(a).triu, xp_of(a).tril
+        ga = -(grhs @ mT(xo))
         ga = ga if left else mT(ga)
-        ga = xp.triu(ga, k) if upper else xp.tril(ga, -k)
+        ga = triu_(ga, k) if upper else tril_(ga, -k)
         gb = grhs if left else mT(grhs)
         return unbroadcast(ga, a.shape), unbroadcast(gb, b.shape)
     return make_result(out_arr, (A, B), backward, "LinalgSolveTriangularBackward0")

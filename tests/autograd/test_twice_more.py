@@ -280,3 +280,12 @@ LINALG_CASES = {
 def test_linalg_second_derivatives_match_torch(name):
     fn, shapes = LINALG_CASES[name]
     compare_twice(fn, shapes, rtol=1e-5, atol=1e-7)
+
+
+def test_solve_triangular_second_derivatives_match_torch():
+    def fn(t, a, b):
+        low = t.tril(a) + 3 * t.eye(3, dtype=a.dtype)
+        return (t.linalg.solve_triangular(low, b ** 2, upper=False) ** 2).sum() + \
+            (t.linalg.solve_triangular(low.transpose(0, 1), b.transpose(0, 1), upper=True,
+                                       left=False, unitriangular=True) ** 2).sum()
+    compare_twice(fn, [(3, 3), (3, 2)], rtol=1e-5, atol=1e-7)
