@@ -5,6 +5,7 @@ import collections
 import numpy as np
 
 from .. import backend
+from ..autograd.twice import NoGraphForm
 from ..ops._util import linear_backward
 from ..tensor import Tensor, make_result, will_record
 from ..ops.reduction import _TORCH_NAMES
@@ -119,12 +120,15 @@ def not_pd_error(name, a):
                        f"{not_pd_order(m)} is not positive-definite).")
 
 
-def multi_result(arrays, inputs, backward_fn, name):
+def multi_result(arrays, inputs, backward_fn, name, graph_form=None):
     """Record an op with several differentiable outputs (U, S, Vh of an SVD, ...).
 
     The engine gives each node one gradient, so the outputs are slices of one packed node:
     its backward gets the gradients of all outputs (zeros for unused ones) at once and
     calls ``backward_fn(*grads)``. Without a graph to record, the arrays are simply wrapped.
+    ``graph_form(grads, inputs)`` is the same backward on tensors (create_graph): it gets the
+    outputs' gradients and the op's inputs as tensors linked to the graph, and recomputes the
+    factorisation from them, recorded, so the gradient differentiates again to any order.
     """
     if not will_record(inputs):
         return tuple(Tensor._wrap(a) for a in arrays)
@@ -132,10 +136,16 @@ def multi_result(arrays, inputs, backward_fn, name):
     sizes = [a.size for a in arrays]
     ends = np.cumsum(sizes)
     flat = xp.concatenate([a.reshape(-1) for a in arrays])
+    saved = tuple(x._data if isinstance(x, Tensor) else None for x in inputs)
 
-    def unpack(g):
-        parts = xp.split(g, ends[:-1])
-        return backward_fn(*(p.reshape(a.shape) for p, a in zip(parts, arrays)))
+    def unpack(g, inputs=saved, xp=np):
+        if xp is np:
+            parts = xp.split(g, ends[:-1])
+            return backward_fn(*(p.reshape(a.shape) for p, a in zip(parts, arrays)))
+        if graph_form is None:
+            raise NoGraphForm()
+        return graph_form([g[lo:hi].reshape(a.shape) for lo, hi, a in
+                           zip(ends - sizes, ends, arrays)], inputs)
     packed = make_result(flat, inputs, unpack, name)
 
     def part(i):

@@ -27,6 +27,53 @@ def _solve_right_t(xp, r, g):
     return mT(xp.linalg.solve(r, mT(g)))
 
 
+class _OnTensors:
+    """The NumPy names the backward formulas below use, over galton tensors: the same lines
+    then record their own graph (create_graph=True)."""
+
+    @staticmethod
+    def triu(x, k=0):
+        return _galton().triu(x, k)
+
+    @staticmethod
+    def tril(x, k=0):
+        return _galton().tril(x, k)
+
+    @staticmethod
+    def concatenate(xs, axis):
+        return _galton().cat(xs, axis)
+
+    @staticmethod
+    def eye(n, dtype):
+        return _galton().eye(n, dtype=dtype)
+
+    @staticmethod
+    def zeros(shape, dtype):
+        return _galton().zeros(shape, dtype=dtype)
+
+    class linalg:
+        @staticmethod
+        def solve(a, b):
+            return _galton().linalg.solve(a, b)
+
+
+def _galton():
+    import galton  # the package is loaded by the time a backward runs
+    return galton
+
+
+def _aligned(old, new, others=()):
+    """Recomputed singular/eigen vectors ``new`` with each column's sign set to match ``old``
+    (the factorisation of the same matrix; LAPACK may flip a sign between calls); ``others``
+    are (tensor, axis) pairs that flip with them (Vh's rows)."""
+    sign = np.sign((old * new._data).sum(-2))
+    sign[sign == 0] = 1
+    if (sign == 1).all():
+        return (new,) + tuple(t for t, _ in others)
+    flip = Tensor._wrap(sign.astype(old.dtype))
+    return (new * flip.unsqueeze(-2),) + tuple(t * flip.unsqueeze(axis) for t, axis in others)
+
+
 def qr(A, mode="reduced", *, out=None):
     """A = Q R with orthonormal columns in Q and R upper triangular.
 
@@ -44,20 +91,29 @@ def qr(A, mode="reduced", *, out=None):
     m, n = a.shape[-2:]
 
     def backward(gq, gr):
-        if mode == "complete" and m > n:
-            raise RuntimeError("The QR decomposition is not differentiable when mode='complete' "
-                               "and nrows > ncols.")
-        x = gr @ mT(r) - mT(q) @ gq
-        if m >= n:
-            # the upper triangle of x mirrored into a symmetric matrix (the diagonal once)
-            sym = xp.triu(x)
-            sym = sym + mT(xp.triu(x, 1))
-            return (_solve_right_t(xp, r, q @ sym + gq),)
-        skew = xp.tril(mT(x) - x)
-        ga = _solve_right_t(xp, r[..., :, :m], q @ skew)
-        ga = xp.concatenate([ga, xp.zeros(ga.shape[:-1] + (n - m,), ga.dtype)], -1)
-        return (ga + q @ gr,)
-    return _QR(*multi_result([q, r], (A,), backward, "LinalgQrBackward0"))
+        return _qr_backward(xp, gq, gr, q, r, mode)
+
+    def on_tensors(grads, inputs):  # create_graph: Q and R recomputed from A, recorded
+        qt, rt = qr(inputs[0], mode=mode)
+        return _qr_backward(_OnTensors, grads[0], grads[1], qt, rt, mode)
+    return _QR(*multi_result([q, r], (A,), backward, "LinalgQrBackward0", on_tensors))
+
+
+def _qr_backward(xp, gq, gr, q, r, mode):
+    """The gradient of A = Q R (on arrays, or on tensors through _OnTensors)."""
+    m, n = q.shape[-2], r.shape[-1]
+    if mode == "complete" and m > n:
+        raise RuntimeError("The QR decomposition is not differentiable when mode='complete' "
+                           "and nrows > ncols.")
+    x = gr @ mT(r) - mT(q) @ gq
+    if m >= n:
+        # the upper triangle of x mirrored into a symmetric matrix (the diagonal once)
+        sym = xp.triu(x) + mT(xp.triu(x, 1))
+        return (_solve_right_t(xp, r, q @ sym + gq),)
+    skew = xp.tril(mT(x) - x)
+    ga = _solve_right_t(xp, r[..., :, :m], q @ skew)
+    ga = xp.concatenate([ga, xp.zeros(ga.shape[:-1] + (n - m,), ga.dtype)], -1)
+    return (ga + q @ gr,)
 
 
 def _check_uplo(UPLO):
@@ -78,15 +134,22 @@ def eigh(A, UPLO="L", *, out=None):
     w, v = xp.linalg.eigh(a, UPLO=UPLO)
 
     def backward(gw, gv):
-        k = mT(v) @ gv
-        k = 0.5 * (k - mT(k))
-        e = w[..., None, :] - w[..., :, None]
-        n = w.shape[-1]
-        e[..., range(n), range(n)] = 1
-        k = k / e
-        k[..., range(n), range(n)] = gw
-        return (v @ k @ mT(v),)
-    return _Eigh(*multi_result([w, v], (A,), backward, "LinalgEighBackward0"))
+        return (_eigh_backward(xp, gw, gv, w, v),)
+
+    def on_tensors(grads, inputs):  # create_graph: W and V recomputed from A, recorded
+        wt, vt = eigh(inputs[0], UPLO=UPLO)
+        vt, = _aligned(v, vt)
+        return (_eigh_backward(_OnTensors, grads[0], grads[1], wt, vt),)
+    return _Eigh(*multi_result([w, v], (A,), backward, "LinalgEighBackward0", on_tensors))
+
+
+def _eigh_backward(xp, gw, gv, w, v):
+    """gA = V K V^T: K = skew(V^T gV) / (L_j - L_i) off the diagonal, gL on it."""
+    eye = xp.eye(w.shape[-1], dtype=w.dtype)
+    k = mT(v) @ gv
+    k = 0.5 * (k - mT(k))  # its diagonal is zero: the division by eye's 1 there keeps it zero
+    k = k / (w[..., None, :] - w[..., :, None] + eye) + gw[..., None, :] * eye
+    return v @ k @ mT(v)
 
 
 def eigvalsh(A, UPLO="L", *, out=None):
@@ -117,7 +180,14 @@ def svd(A, full_matrices=True, *, driver=None, out=None):
     def backward(gu, gs, gvh):
         uk, vk, gu, gvh = u[..., :, :kk], vh[..., :kk, :], gu[..., :, :kk], gvh[..., :kk, :]
         return (_svd_backward(xp, gu, gs, gvh, uk, s, vk, m, n),)
-    return _SVD(*multi_result([u, s, vh], (A,), backward, "LinalgSvdBackward0"))
+
+    def on_tensors(grads, inputs):  # create_graph: the reduced U, S, Vh recomputed, recorded
+        ut, st, vht = svd(inputs[0], full_matrices=False)
+        ut, vht = _aligned(u[..., :, :kk], ut, [(vht, -1)])
+        gu, gs, gvh = grads
+        return (_svd_backward(_OnTensors, gu[..., :, :kk], gs, gvh[..., :kk, :], ut, st, vht,
+                              m, n),)
+    return _SVD(*multi_result([u, s, vh], (A,), backward, "LinalgSvdBackward0", on_tensors))
 
 
 def _svd_backward(xp, gu, gs, gvh, u, s, vh, m, n):
@@ -129,11 +199,10 @@ def _svd_backward(xp, gu, gs, gvh, u, s, vh, m, n):
     vhgv = vh @ mT(gvh)
     vhgv = vhgv - mT(vhgv)
     s2 = s * s
-    e = s2[..., None, :] - s2[..., :, None]
-    k = s.shape[-1]
-    e[..., range(k), range(k)] = 1
-    ga = (uhgu * s[..., None, :] + s[..., :, None] * vhgv) / e
-    ga[..., range(k), range(k)] += gs
+    eye = xp.eye(s.shape[-1], dtype=s.dtype)
+    # uhgu and vhgv are skew (zero diagonal): dividing by eye's 1 there keeps it zero for gs
+    ga = (uhgu * s[..., None, :] + s[..., :, None] * vhgv) / (
+        s2[..., None, :] - s2[..., :, None] + eye) + gs[..., None, :] * eye
     if m > n:
         ga = u @ ga
         gus = gu / s[..., None, :]

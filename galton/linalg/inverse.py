@@ -6,7 +6,6 @@ Every op takes a batch of matrices (``(*, n, n)``) as PyTorch does.
 import numpy as np
 
 from ..tensor import Tensor, make_result
-from ..autograd.twice import NoGraphForm
 from ..ops._util import unbroadcast
 from ..ops.joining import tril as _tril, triu as _triu
 from ._common import (LinAlgError, check_float, check_matrix, first_zero_pivot, inv_fails, mT,
@@ -33,16 +32,27 @@ def inv(A, *, out=None):
     return make_result(y, (A,), backward, "LinalgInvExBackward0")
 
 
-def _adjugate_t(a):
+def _adjugate_t(a, A=None):
     """The transposed adjugate det(A) A^-T, computed from an SVD so it exists for a singular A
     too (where det's gradient is still defined): adj(A)^T = det(U) det(V) U diag(p) V^T with
-    p_i the product of the singular values other than s_i."""
+    p_i the product of the singular values other than s_i. Given the tensor ``A`` (linked to
+    the graph, create_graph), the same lines run on tensors from a recorded SVD; det(U) det(V)
+    is a constant +-1 there."""
     xp = xp_of(a)
-    u, s, vt = xp.linalg.svd(a)
-    ones = xp.ones(s.shape[:-1] + (1,), s.dtype)
-    left = xp.cumprod(xp.concatenate([ones, s[..., :-1]], -1), -1)
-    right = xp.flip(xp.cumprod(xp.concatenate([ones, xp.flip(s, -1)[..., :-1]], -1), -1), -1)
-    sign = xp.linalg.det(u) * xp.linalg.det(vt)
+    if A is None:
+        u, s, vt = xp.linalg.svd(a)
+        sign = xp.linalg.det(u) * xp.linalg.det(vt)
+        ones = xp.ones(s.shape[:-1] + (1,), s.dtype)
+        cat, flip, cumprod = xp.concatenate, xp.flip, xp.cumprod
+    else:
+        from ..ops.joining import cat, flip
+        from ..ops.reduction import cumprod
+        from .decompositions import svd
+        u, s, vt = svd(A)
+        sign = Tensor._wrap(xp.linalg.det(u._data) * xp.linalg.det(vt._data))
+        ones = Tensor._wrap(xp.ones(tuple(s.shape[:-1]) + (1,), a.dtype))
+    left = cumprod(cat([ones, s[..., :-1]], -1), -1)
+    right = flip(cumprod(cat([ones, flip(s, -1)[..., :-1]], -1), -1), -1)
     return sign[..., None, None] * ((u * (left * right)[..., None, :]) @ vt)
 
 
@@ -57,10 +67,13 @@ def det(A, *, out=None):
     d = xp.asarray(xp.linalg.det(a))
 
     def backward(g, A=a, out=d, xp=np):
-        if xp is not np:  # create_graph: g det(A) A^-T in galton ops (A invertible)
-            if not np.all(d != 0):
-                raise NoGraphForm()
-            return ((g * out)[..., None, None] * mT(inv(A)),)
+        if xp is not np:  # create_graph: the same formulas in galton ops
+            sv = xp_of(a).linalg.svd(a, compute_uv=False)
+            if bool((sv[..., -1] > 1e-8 * sv[..., 0]).all()):
+                return ((g * out)[..., None, None] * mT(inv(A)),)
+            # singular, or so near it that A^-1 carries no digits: the SVD form, exact there
+            # (its derivative needs the singular values distinct, as PyTorch's)
+            return (g[..., None, None] * _adjugate_t(a, A),)
         if xp_of(a).all(d != 0):
             return ((g * d)[..., None, None] * mT(xp_of(a).linalg.inv(a)),)
         return (g[..., None, None] * _adjugate_t(a),)

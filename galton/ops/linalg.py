@@ -1,8 +1,7 @@
 """Matrix products: matmul (with batch broadcasting), mm, bmm, dot, mv, outer, einsum."""
 import numpy as np
 
-from ._util import Tensor, make_result, unbroadcast, operands
-from ..autograd.twice import NoGraphForm
+from ._util import Tensor, linear_map, make_result, unbroadcast, operands
 from ..amp import autocast_mode as _autocast
 
 
@@ -171,12 +170,16 @@ def einsum(equation, *operands_):
 
 
 def _operand_grad_on_tensors(g, rhs, others, other_ts, sub, shape):
-    """One operand's gradient as a galton einsum (differentiable again). Repeated letters in
-    the operand (a diagonal) have no graph form here: refused in one line."""
-    if len(_unique(sub)) != len(sub):
-        raise NoGraphForm()
+    """One operand's gradient as a galton einsum (differentiable again). An operand that
+    repeats a letter (a diagonal) gets it through linear_map: placing onto the diagonal is
+    linear, its adjoint reads the diagonal back."""
     present = set(rhs).union(*others) if others else set(rhs)
     target = "".join(c for c in sub if c in present)
+    if len(_unique(sub)) != len(sub):
+        have = _unique(target)
+        gi = einsum(",".join([rhs] + others) + "->" + have, g, *other_ts)
+        return linear_map(lambda v: _to_operand(v, have, sub, shape),
+                          lambda v: np.einsum(f"{sub}->{have}", v), gi, "EinsumBackward0")
     gi = einsum(",".join([rhs] + others) + "->" + target, g, *other_ts)
     missing = [c for c in sub if c not in present]
     if missing:  # letters summed away in the forward: their gradient is broadcast back
