@@ -50,8 +50,8 @@ class MaxPool1d(_MaxPoolNd):
                             ceil_mode=self.ceil_mode, return_indices=self.return_indices)
 
 
-class AvgPool2d(Module):
-    """The mean of each (KH, KW) window of a (N, C, H, W) or (C, H, W) input."""
+class _AvgPoolNd(Module):
+    """What AvgPool2d and AvgPool3d share: their arguments and repr."""
 
     def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False,
                  count_include_pad=True, divisor_override=None):
@@ -65,6 +65,10 @@ class AvgPool2d(Module):
 
     def extra_repr(self):
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class AvgPool2d(_AvgPoolNd):
+    """The mean of each (KH, KW) window of a (N, C, H, W) or (C, H, W) input."""
 
     def forward(self, input):
         return F.avg_pool2d(input, self.kernel_size, self.stride, self.padding, self.ceil_mode,
@@ -104,9 +108,6 @@ class AdaptiveAvgPool2d(_AdaptivePool):
     """Average pooling to a fixed output size whatever the input size; ``(1, 1)`` is global
     average pooling (ResNet's head). None in output_size keeps that input size."""
 
-    def __init__(self, output_size):
-        super().__init__(output_size)
-
     def forward(self, input):
         return F.adaptive_avg_pool2d(input, self.output_size)
 
@@ -114,30 +115,25 @@ class AdaptiveAvgPool2d(_AdaptivePool):
 class AdaptiveAvgPool1d(_AdaptivePool):
     """Average pooling of a (N, C, L) input to a fixed length."""
 
-    def __init__(self, output_size):
-        super().__init__(output_size)
-
     def forward(self, input):
         return F.adaptive_avg_pool1d(input, self.output_size)
 
 
-class AdaptiveMaxPool2d(_AdaptivePool):
-    """Max pooling to a fixed output size whatever the input size."""
-
+class _AdaptiveMaxPool(_AdaptivePool):
     def __init__(self, output_size, return_indices=False):
         super().__init__(output_size)
         self.return_indices = return_indices
+
+
+class AdaptiveMaxPool2d(_AdaptiveMaxPool):
+    """Max pooling to a fixed output size whatever the input size."""
 
     def forward(self, input):
         return F.adaptive_max_pool2d(input, self.output_size, self.return_indices)
 
 
-class AdaptiveMaxPool1d(_AdaptivePool):
+class AdaptiveMaxPool1d(_AdaptiveMaxPool):
     """Max pooling of a (N, C, L) input to a fixed length."""
-
-    def __init__(self, output_size, return_indices=False):
-        super().__init__(output_size)
-        self.return_indices = return_indices
 
     def forward(self, input):
         return F.adaptive_max_pool1d(input, self.output_size, self.return_indices)
