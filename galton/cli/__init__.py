@@ -56,6 +56,7 @@ def main(argv=None):
     """Run the command line with ``argv`` (default: sys.argv[1:]); returns the exit status."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    args.argv = list(argv) if argv is not None else sys.argv[1:]  # for a relaunch on N ranks
     if args.command is None:
         parser.print_help(sys.stderr)
         return 2

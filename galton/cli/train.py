@@ -14,6 +14,8 @@ EXAMPLES = [
     "galton train --model mlp --data xor --optimizer adam --lr 0.01 --epochs 20 --no-progress",
     "galton train --model mnist_cnn --data mnist-sample --tensorboard   "
     "# then: tensorboard --logdir runs/mnist_cnn/tensorboard",
+    "galton train --nproc-per-node 2 --model mnist_cnn --data fashion-mnist   "
+    "# 2 processes, data-parallel",
 ]
 
 
@@ -72,6 +74,16 @@ def add_parser(sub):
                    "TensorBoard event files in DIR (default: RUN/tensorboard)")
     p.add_argument("--out", help="the run folder (default runs/MODEL, or the checkpoint's "
                    "folder with --resume)")
+    p.add_argument("--max-steps", type=int, metavar="N", help="stop after N optimizer steps "
+                   "in all, saving the state (with its place in the epoch) to "
+                   "last.safetensors; --resume continues from the next batch")
+    p.add_argument("--nproc-per-node", "--nproc_per_node", type=int, metavar="N",
+                   help="train data-parallel on N processes started through mpiexec (as "
+                   "galton run): each takes its share of every batch of --batch-size "
+                   "samples, gradients are averaged (DistributedDataParallel), rank 0 prints "
+                   "and writes the run folder")
+    p.add_argument("--hostfile", metavar="FILE", help="with --nproc-per-node: MPI's hostfile "
+                   "listing the machines")
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
     p.set_defaults(handler=run)
 
@@ -79,7 +91,7 @@ def add_parser(sub):
 KEYS = ["model", "data", "data_root", "epochs", "batch_size", "optimizer", "lr", "momentum",
         "weight_decay", "scheduler", "step_size", "gamma", "early_stopping", "val_split",
         "limit", "seed", "image_size", "grad_clip", "tensorboard", "init_from",
-        "freeze_backbone", "fine_tune"]
+        "freeze_backbone", "fine_tune", "max_steps"]
 
 
 def _default_out(model):
@@ -99,7 +111,32 @@ def _say_transfer(t, config):
         out(f"Trainable parameters: {t['trainable']:,} (frozen: {t['frozen']:,})")
 
 
+def _relaunch(args):
+    """``--nproc-per-node N``: this same command on N processes through mpiexec."""
+    import sys
+
+    from ..run import _launch
+    argv = list(getattr(args, "argv", None) or sys.argv[1:])
+    return _launch.launch_command(args.nproc_per_node, ["-m", "galton", *argv],
+                                  args.hostfile, prog="galton train")
+
+
 def run(args):
+    from ..train import distributed
+    if args.nproc_per_node is not None and not distributed.active():
+        return _relaunch(args)
+    if not distributed.active():
+        return _run(args)
+    try:  # one rank of several: its failure must stop them all, never leave them waiting
+        return _run(args)
+    except BaseException as exc:  # noqa: B902
+        if isinstance(exc, SystemExit) or distributed.world_size() == 1:
+            raise
+        return distributed.abort(exc, 130 if isinstance(exc, KeyboardInterrupt) else 1)
+
+
+def _run(args):
+    from ..train import distributed
     from ..train.models import is_file_spec
     from ..train.run import read_checkpoint_config, train_run
     given = {k: getattr(args, k) for k in KEYS if getattr(args, k) is not None}
@@ -116,6 +153,7 @@ def run(args):
                              f"checkpoint names it. If you trust that file, name it yourself: "
                              f"--model {config['model']}")
         config.update(given)
+        config["max_steps"] = given.get("max_steps")  # a stop of this invocation only
         folder = args.out or os.path.dirname(os.path.abspath(resume))
     else:
         missing = [f"--{k}" for k in ("model", "data") if k not in given]
@@ -127,8 +165,21 @@ def run(args):
     if config.get("image_size") is not None:
         config["image_size"] = list(config["image_size"])
     result = train_run(config, folder, resume=resume, progress=not args.no_progress)
+    if result["rank"] != 0:  # rank 0 reports for the whole run
+        return EXIT_INTERRUPTED if result["interrupted"] else 0
     _say_transfer(result.get("transfer") or {}, config)
     trainer = result["trainer"]
+    if result["world_size"] > 1:
+        out(f"Trained on {result['world_size']} processes (DistributedDataParallel), "
+            f"{config.get('batch_size') or 64} samples per step in all")
+    if result["checkpoint"] and result["stopped"]:
+        again = f" --model {config['model']}" if is_file_spec(str(config["model"])) else ""
+        n = f"--nproc-per-node {args.nproc_per_node} " if args.nproc_per_node else ""
+        out(f"Stopped after {trainer.global_step} steps (--max-steps); state saved to "
+            f"{result['checkpoint']}.")
+        out(f"Continue with: galton train {n}--resume {result['checkpoint']} --epochs "
+            f"{trainer.metadata['config']['epochs']}{again}")
+        return 0
     if result["interrupted"]:
         where = result["checkpoint"]
         out(f"Training interrupted in epoch {trainer.epoch + 1}; state saved to {where}.")

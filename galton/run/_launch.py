@@ -12,7 +12,7 @@ import shutil
 import subprocess
 import sys
 
-__all__ = ["launch", "set_rank_environment", "abort_job"]
+__all__ = ["launch", "launch_command", "set_rank_environment", "abort_job"]
 
 _LAUNCHED = "GALTON_DISTRIBUTED_LAUNCH"
 # the rank variables of MPICH/Hydra (PMI_*, MPI_LOCALRANKID) and Open MPI (OMPI_COMM_WORLD_*)
@@ -30,22 +30,29 @@ def find_mpiexec():
 def launch(nproc, script, args=(), data=(), hostfile=None, master_addr="127.0.0.1",
            master_port=29500):
     """Run ``script`` on ``nproc`` processes; return the job's exit status."""
+    argv = ["-m", "galton.run"]
+    for d in data:
+        argv += ["--data", d]
+    return launch_command(nproc, [*argv, script, *args], hostfile, master_addr, master_port)
+
+
+def launch_command(nproc, argv, hostfile=None, master_addr="127.0.0.1", master_port=29500,
+                   prog="galton run"):
+    """Run ``python *argv`` on ``nproc`` processes through mpiexec (each knows it was
+    launched: ``set_rank_environment`` gives it its rank); return the job's exit status."""
     if nproc < 1:
-        print(f"galton run: error: --nproc-per-node must be at least 1, got {nproc}",
+        print(f"{prog}: error: --nproc-per-node must be at least 1, got {nproc}",
               file=sys.stderr, flush=True)
         return 2
     exe = find_mpiexec()
     if exe is None:
-        print("galton run: error: --nproc-per-node needs mpiexec: pip install "
+        print(f"{prog}: error: --nproc-per-node needs mpiexec: pip install "
               "'galton[distributed]' (mpi4py and MPICH)", file=sys.stderr, flush=True)
         return 2
     cmd = [exe, "-n", str(nproc)]
     if hostfile:
         cmd += ["-f", hostfile]
-    cmd += [sys.executable, "-m", "galton.run"]
-    for d in data:
-        cmd += ["--data", d]
-    cmd += [script, *args]
+    cmd += [sys.executable, *argv]
     env = dict(os.environ, MASTER_ADDR=str(master_addr), MASTER_PORT=str(master_port))
     env[_LAUNCHED] = "1"
     return subprocess.call(cmd, env=env)
@@ -72,10 +79,10 @@ def set_rank_environment():
     return int(rank)
 
 
-def abort_job(rank, exc, status):
+def abort_job(rank, exc, status, prog="galton run"):
     """One line naming the rank and its error, then MPI_Abort: every rank of the job stops."""
     what = f"{type(exc).__name__}: {exc}" if exc is not None else f"exit status {status}"
-    print(f"galton run: rank {rank} failed: {what}", file=sys.stderr, flush=True)
+    print(f"{prog}: rank {rank} failed: {what}", file=sys.stderr, flush=True)
     if "mpi4py.MPI" in sys.modules:  # MPI started: end the whole job now
         sys.modules["mpi4py.MPI"].COMM_WORLD.Abort(status or 1)
     return status

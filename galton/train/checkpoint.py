@@ -1,18 +1,34 @@
-"""The full training state in one safe file: model, optimizer, scheduler, epoch, RNG, history."""
+"""The full training state in one safe file: model, optimizer, scheduler, epoch, position in
+the epoch, RNG (every rank's, in a distributed run), history.
+
+In a distributed run every rank calls ``save_training_state`` (the RNG states are gathered),
+and rank 0 alone writes the file, atomically (``galton.save`` writes a temporary file and
+renames it), so a crash never leaves half a checkpoint."""
 import os
 
 from .. import random as grandom
+from . import distributed as _dist
 
 
-def training_state(trainer):
-    """Everything a trainer needs to continue exactly where it is, as a saveable dict."""
+def _module(model):
+    return model.module if type(model).__name__ == "DistributedDataParallel" else model
+
+
+def training_state(trainer, collective=True):
+    """Everything a trainer needs to continue exactly where it is, as a saveable dict.
+    ``collective``: gather every rank's RNG state (all ranks must call it together)."""
+    rng = grandom.get_rng_state()
     state = {
         "format": "galton-training-state/1",
         "epoch": trainer.epoch,
-        "model": trainer.model.state_dict(),
+        "model": _module(trainer.model).state_dict(),
         "optimizer": trainer.optimizer.state_dict() if trainer.optimizer is not None else None,
         "scheduler": trainer.scheduler.state_dict() if trainer.scheduler is not None else None,
-        "rng": grandom.get_rng_state(),
+        "rng": rng,
+        "rng_ranks": _dist.all_rng_states(rng) if collective else None,
+        "world_size": _dist.world_size(),
+        "global_step": getattr(trainer, "global_step", 0),
+        "position": dict(getattr(trainer, "position", None) or {}) or None,
         "history": trainer.history,
         "callbacks": _callback_states(trainer.callbacks),
         "metadata": trainer.metadata,
@@ -34,10 +50,13 @@ def _callback_states(callbacks):
     return {k: cb.state_dict() for k, cb in zip(_callback_keys(callbacks), callbacks)}
 
 
-def save_training_state(trainer, path):
-    """Write ``training_state(trainer)`` to ``path`` (safetensors, atomically)."""
+def save_training_state(trainer, path, collective=True):
+    """Write ``training_state(trainer)`` to ``path`` (safetensors, atomically; in a distributed
+    run every rank calls it and rank 0 writes)."""
     from ..serialization import save
-    save(training_state(trainer), path)
+    state = training_state(trainer, collective)
+    if _dist.is_main():
+        save(state, path)
 
 
 # what every training checkpoint holds (training_state writes them all)
@@ -57,13 +76,18 @@ def load_training_state(trainer, path):
         raise ValueError(f"{path} is an incomplete training checkpoint (no "
                          f"{', '.join(repr(k) for k in missing)})")
     try:
-        trainer.model.load_state_dict(state["model"])
+        _module(trainer.model).load_state_dict(state["model"])
         if trainer.optimizer is not None and state["optimizer"] is not None:
             trainer.optimizer.load_state_dict(state["optimizer"])
         if trainer.scheduler is not None and state["scheduler"] is not None:
             trainer.scheduler.load_state_dict(state["scheduler"])
-        grandom.set_rng_state(state["rng"])
+        ranks = state.get("rng_ranks") or []
+        me = _dist.rank()
+        # each rank continues its own random stream when the world is the one that saved it
+        grandom.set_rng_state(ranks[me] if len(ranks) == _dist.world_size() else state["rng"])
         trainer.epoch = int(state["epoch"])
+        trainer.global_step = int(state.get("global_step") or 0)
+        _resume_position(trainer, state.get("position"), path)
         trainer.history = list(state["history"])
     except (RuntimeError, ValueError, TypeError, KeyError, IndexError) as exc:
         # a shape mismatch or a malformed entry: say which checkpoint does not fit
@@ -75,3 +99,19 @@ def load_training_state(trainer, path):
         if key in saved:
             cb.load_state_dict(saved[key])
     return state
+
+
+def _resume_position(trainer, pos, path):
+    """A checkpoint saved inside an epoch: the trainer continues from its next batch."""
+    from .trainer import _fresh_position
+    trainer.position = _fresh_position()
+    if not pos or not int(pos.get("step") or 0):
+        return
+    fresh = trainer.position
+    for key in fresh:
+        if key in pos:
+            fresh[key] = pos[key]
+    fresh["step"] = int(fresh["step"])
+    fresh["correct"] = int(fresh["correct"])
+    fresh["seen"] = int(fresh["seen"])
+    fresh["loss"] = float(fresh["loss"])

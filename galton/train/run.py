@@ -22,6 +22,7 @@ from .. import __version__
 from .. import random as grandom
 from ..tensor import Tensor
 from ..utils.data import DataLoader, TensorDataset
+from . import distributed as _dist
 from .callbacks import CSVLogger, EarlyStopping, ModelCheckpoint, TensorBoardCallback
 from .data import load_data
 from .models import build_model, load_model, save_model
@@ -36,7 +37,7 @@ DEFAULTS = {
     "optimizer": "sgd", "lr": None, "momentum": 0.0, "weight_decay": None, "scheduler": "none",
     "step_size": None, "gamma": 0.1, "early_stopping": None, "val_split": 0.0, "limit": None,
     "seed": 0, "image_size": None, "grad_clip": None, "tensorboard": None,
-    "init_from": None, "freeze_backbone": False, "fine_tune": None,
+    "init_from": None, "freeze_backbone": False, "fine_tune": None, "max_steps": None,
 }
 # the learning rate each optimizer gets without --lr (SGD: the seeds' 0.01; others: PyTorch's)
 OPTIMIZERS = {"sgd": 0.01, "adam": 1e-3, "adamw": 1e-3, "rmsprop": 1e-2, "adagrad": 1e-2}
@@ -144,7 +145,8 @@ _LIMITS = [("epochs", 1, True, True), ("batch_size", 1, True, True), ("lr", 0, T
            ("momentum", 0, True, False), ("weight_decay", 0, True, False),
            ("step_size", 1, True, True), ("gamma", 0, False, False),
            ("early_stopping", 0, True, True), ("val_split", 0, True, False),
-           ("limit", 1, True, True), ("grad_clip", 0, False, False)]
+           ("limit", 1, True, True), ("grad_clip", 0, False, False),
+           ("max_steps", 1, True, True)]
 
 
 def _check_numbers(cfg):
@@ -189,9 +191,16 @@ def train_run(config, out, resume=None, progress=True):
     """Train as ``config`` says (keys of ``DEFAULTS``) into folder ``out``.
 
     resume: a training checkpoint to continue from (model, optimizer, scheduler, epoch, RNG,
-    history); ``config["epochs"]`` is the total. Returns a dict: trainer, model, data, history,
-    metrics (None when interrupted), interrupted, checkpoint (where Ctrl-C saved the state),
-    folder, tensorboard (the TensorBoard log folder, or None).
+    history, the position inside an epoch); ``config["epochs"]`` is the total;
+    ``config["max_steps"]`` stops after that many optimizer steps in all, saving the state.
+    Returns a dict: trainer, model, data, history, metrics (None when interrupted, stopped
+    or not rank 0), interrupted, stopped, checkpoint (where Ctrl-C saved the state), folder,
+    tensorboard (the TensorBoard log folder, or None), rank, world_size.
+
+    In a distributed run (see ``galton.train.distributed``) every rank calls it: the model is
+    wrapped in DistributedDataParallel, each global batch of ``batch_size`` samples is cut into
+    ``batch_size / world_size`` per rank by a DistributedSampler, and rank 0 alone writes the
+    folder, checkpoints, model, metrics and pictures.
     """
     cfg = {**DEFAULTS, **{k: v for k, v in config.items() if v is not None}}
     for key in ("model", "data"):
@@ -203,9 +212,17 @@ def train_run(config, out, resume=None, progress=True):
                          f"{', '.join(OPTIMIZERS)}")
     if cfg["early_stopping"] and not cfg["val_split"]:
         cfg["val_split"] = 0.1  # early stopping watches the validation loss
+    rank, world = _dist.setup() if _dist.active() else (0, 1)
+    if world > 1 and cfg["batch_size"] % world:
+        raise ValueError(f"--batch-size {cfg['batch_size']} is the batch of all {world} "
+                         f"processes together: it must be a multiple of {world}")
     grandom.manual_seed(cfg["seed"])
+    if rank:  # rank 0 downloads the dataset (when it must) before the others read it
+        _dist.barrier()
     data = load_data(cfg["data"], root=cfg["data_root"], val_split=cfg["val_split"],
                      limit=cfg["limit"], seed=cfg["seed"], image_size=cfg["image_size"])
+    if rank == 0 and world > 1:
+        _dist.barrier()
     spec = cfg["model"] if ":" in cfg["model"] else cfg["model"].lower()
     model, kwargs = build_model(spec, num_classes=len(data.classes), input_shape=data.input_shape)
     loss_kind = _probe(model, data, spec)
@@ -220,25 +237,34 @@ def train_run(config, out, resume=None, progress=True):
         loss_fn = nn.CrossEntropyLoss()
     meta = {"spec": spec, "kwargs": kwargs, "loss": loss_kind, **data.metadata()}
 
-    train_loader = DataLoader(data.train, batch_size=cfg["batch_size"], shuffle=True)
+    if _dist.active():
+        train_loader, wrapped = _distributed(data, model, cfg, rank, world)
+    else:
+        train_loader = DataLoader(data.train, batch_size=cfg["batch_size"], shuffle=True)
+        wrapped = model
     val_loader = DataLoader(data.val, batch_size=EVAL_BATCH) if data.val is not None else None
     optimizer = _optimizer(cfg, [p for p in model.parameters() if p.requires_grad])
     scheduler = _scheduler(cfg, optimizer, len(train_loader))
 
     out = os.fspath(out)
-    created = not os.path.isdir(out)
-    os.makedirs(out, exist_ok=True)
+    created = rank == 0 and not os.path.isdir(out)
+    if rank == 0:
+        os.makedirs(out, exist_ok=True)
     monitor = "val_loss" if val_loader is not None else "loss"
     callbacks = []
     if cfg["early_stopping"]:
         callbacks.append(EarlyStopping(monitor="val_loss", patience=cfg["early_stopping"]))
-    callbacks += [ModelCheckpoint(out, monitor=monitor), CSVLogger(os.path.join(out, "history.csv"))]
+    callbacks.append(ModelCheckpoint(out, monitor=monitor))  # every rank: it gathers RNGs
     tb_dir = tensorboard_dir(cfg, out)
-    if tb_dir is not None:
-        callbacks.append(TensorBoardCallback(tb_dir))
-    trainer = Trainer(model, loss_fn, optimizer, scheduler=scheduler, callbacks=callbacks,
+    if rank == 0:  # the other ranks write nothing
+        callbacks.append(CSVLogger(os.path.join(out, "history.csv")))
+        if tb_dir is not None:
+            callbacks.append(TensorBoardCallback(tb_dir))
+    saved_cfg = {k: v for k, v in cfg.items() if k != "max_steps"}  # not kept by a resume
+    trainer = Trainer(wrapped, loss_fn, optimizer, scheduler=scheduler, callbacks=callbacks,
                       progress=progress, grad_clip=cfg["grad_clip"], checkpoint_dir=out,
-                      metadata={"config": cfg, "model": meta})
+                      metadata={"config": saved_cfg, "model": meta,
+                                "world_size": world}, max_steps=cfg["max_steps"])
     if resume is not None:
         try:
             _, saved = read_checkpoint_config(resume)
@@ -254,7 +280,8 @@ def train_run(config, out, resume=None, progress=True):
                 except OSError:
                     pass
             raise
-    _write_json(os.path.join(out, "config.json"), {**cfg, "galton_version": __version__})
+    if rank == 0:
+        _write_json(os.path.join(out, "config.json"), {**saved_cfg, "galton_version": __version__})
 
     start = time.perf_counter()
     try:
@@ -263,10 +290,13 @@ def train_run(config, out, resume=None, progress=True):
         raise TrainingDiverged(f"{exc}; {_last_good(out, trainer.epoch)}", exc.epoch, exc.step,
                                exc.value) from None
     result = {"trainer": trainer, "model": model, "data": data, "history": history,
-              "transfer": transfer,
-              "metrics": None, "interrupted": trainer.interrupted,
-              "checkpoint": trainer.interrupt_path, "folder": out, "tensorboard": tb_dir}
-    if trainer.interrupted:
+              "transfer": transfer, "metrics": None, "interrupted": trainer.interrupted,
+              "stopped": trainer.stopped, "checkpoint": trainer.interrupt_path, "folder": out,
+              "tensorboard": tb_dir, "rank": rank, "world_size": world}
+    unfinished = trainer.stopped and (trainer.position["step"] or trainer.epoch < cfg["epochs"])
+    if unfinished:  # max_steps: the state is in last.safetensors, ready for --resume
+        result["checkpoint"] = os.path.join(out, "last.safetensors")
+    if trainer.interrupted or unfinished or rank != 0:
         return result
     scores = evaluate_classifier(model, data.test, meta, EVAL_BATCH)
     summary = {"epochs": trainer.epoch, "train_seconds": round(time.perf_counter() - start, 3),
@@ -278,6 +308,19 @@ def train_run(config, out, resume=None, progress=True):
     result["metrics"] = scores
     result["report"] = text_report(scores, data.classes)
     return result
+
+
+def _distributed(data, model, cfg, rank, world):
+    """This rank's loader (its slice of every global batch) and the DDP-wrapped model."""
+    from ..nn.parallel import DistributedDataParallel
+    from ..utils.data.distributed import DistributedSampler
+    sampler = DistributedSampler(data.train, num_replicas=world, rank=rank, shuffle=True,
+                                 seed=cfg["seed"])
+    loader = DataLoader(data.train, batch_size=cfg["batch_size"] // world, sampler=sampler)
+    wrapped = DistributedDataParallel(model)  # rank 0's weights everywhere
+    if rank:  # the ranks' own random streams (dropout) must differ; rank 0 keeps the seed's
+        grandom.manual_seed(cfg["seed"] + 1_000_003 * rank)
+    return loader, wrapped
 
 
 def _last_good(out, finished):

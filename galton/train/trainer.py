@@ -9,8 +9,10 @@ import time
 
 import numpy as np
 
+from .. import random as grandom
 from ..autograd import no_grad
 from ..tensor import Tensor
+from . import distributed as _dist
 from .callbacks import Callback
 from .checkpoint import load_training_state, save_training_state
 from .progress import Progress, log
@@ -52,11 +54,19 @@ class Trainer:
 
     Ctrl-C (KeyboardInterrupt) during ``fit`` ends training cleanly: the state is saved (with
     ``checkpoint_dir``), ``trainer.interrupted`` becomes True and fit returns the history.
+
+    max_steps: stop after this many optimizer steps in all (``trainer.stopped`` becomes True);
+    the state is saved to ``checkpoint_dir/last.safetensors`` with the position in the epoch,
+    and a resumed trainer continues from that very batch. ``model`` may be a
+    ``DistributedDataParallel``: then the epoch's loss and accuracy are summed over the ranks,
+    and checkpoints hold the inner module's weights (and every rank's RNG state), written by
+    rank 0 alone.
     """
 
     def __init__(self, model, loss_fn, optimizer, *, scheduler=None, device="cpu",
                  grad_clip=None, callbacks=(), progress=True, logits=None, metadata=None,
-                 scheduler_step=None, checkpoint_dir=None, stop_on_nonfinite=True):
+                 scheduler_step=None, checkpoint_dir=None, stop_on_nonfinite=True,
+                 max_steps=None):
         self.model, self.loss_fn, self.optimizer = model, loss_fn, optimizer
         self.scheduler, self.device, self.grad_clip = scheduler, device, grad_clip
         if scheduler_step is None:
@@ -81,6 +91,18 @@ class Trainer:
         self.interrupted = False
         self.metadata = dict(metadata or {})
         self.stop_on_nonfinite = stop_on_nonfinite
+        self.max_steps = max_steps
+        self.stopped = False
+        self.global_step = 0
+        # where in the current epoch training stands (a mid-epoch checkpoint saves it): batches
+        # done, the epoch's running sums (over all ranks), and the RNG state the epoch's
+        # shuffle was drawn from
+        self.position = _fresh_position()
+
+    @property
+    def module(self):
+        """The model itself (inside a DistributedDataParallel wrapper, its ``module``)."""
+        return getattr(self.model, "module", self.model) if _is_ddp(self.model) else self.model
 
     # --- one pass ------------------------------------------------------------------------------
     def _to_device(self, batch):
@@ -96,16 +118,43 @@ class Trainer:
             return int(((out._data.reshape(-1) > self.threshold) == (y._data.reshape(-1) > 0.5)).sum())
         return 0
 
+    def _batches(self, loader):
+        """The epoch's batches from where ``position`` says it stands: the shuffle is drawn as
+        it was when the epoch began, and the batches already trained on are passed over."""
+        sampler = getattr(loader, "sampler", None)
+        if hasattr(sampler, "set_epoch"):  # a DistributedSampler: shuffled by seed + epoch
+            sampler.set_epoch(self.epoch)
+        pos = self.position
+        if pos["step"] == 0:
+            pos["rng"] = grandom.get_rng_state()
+            return iter(loader)
+        now = grandom.get_rng_state()
+        if pos.get("rng") is not None:
+            grandom.set_rng_state(pos["rng"])
+        it = iter(loader)
+        for _ in range(pos["step"]):  # drawn lazily: skip them on the epoch's own order
+            next(it)
+        grandom.set_rng_state(now)
+        return it
+
     def train_epoch(self, loader):
-        """One epoch of training; returns {'loss': ..., 'accuracy': ...}."""
+        """One epoch of training (or its rest, after a mid-epoch resume); returns
+        {'loss': ..., 'accuracy': ...}, summed over every rank of a distributed run."""
         self.model.train()
-        total_loss, correct, seen, task = 0.0, 0, 0, None
+        pos = self.position
+        total_loss, correct, seen = pos["loss"], pos["correct"], pos["seen"]
+        mine = [0.0, 0, 0]  # this rank's part since the position (the rest is in pos)
+        task = pos.get("task")
         desc = f"Epoch {self.epoch + 1}" + (f"/{self._epochs}" if getattr(self, "_epochs", None) else "")
         for cb in self.callbacks:
             cb.on_epoch_start(self)
         step_scheduler = self.scheduler is not None and self.scheduler_step == "batch"
-        with Progress(len(loader), desc, enabled=self.progress) as bar:
-            for i, batch in enumerate(loader):
+        batches = self._batches(loader)
+        pos["steps"] = len(loader)
+        with Progress(len(loader), desc, enabled=self.progress and _dist.is_main()) as bar:
+            if pos["step"]:
+                bar.update(pos["step"])
+            for i, batch in enumerate(batches, start=pos["step"]):
                 x, y = self._to_device(batch)
                 self.optimizer.zero_grad()
                 out = self.model(x)
@@ -120,19 +169,43 @@ class Trainer:
                 self.optimizer.step()
                 if step_scheduler:
                     self.scheduler.step()
+                self.global_step += 1
                 n = len(y)
-                total_loss += value * n
-                seen += n
                 if task is None:
                     task = _task(out, y)
-                correct += self._count_correct(out, y, task)
-                bar.update(1, postfix=f"loss {total_loss / seen:.4f}")
+                mine[0] += value * n
+                mine[1] += self._count_correct(out, y, task)
+                mine[2] += n
+                bar.update(1, postfix=f"loss {(total_loss + mine[0]) / (seen + mine[2]):.4f}")
                 for cb in self.callbacks:
                     cb.on_batch_end(self, i, value)
+                if self.max_steps is not None and self.global_step >= self.max_steps \
+                        and i + 1 < len(loader):
+                    self._stop_mid_epoch(i + 1, mine, task)
+                    return None
+        total_loss, correct, seen = (a + b for a, b in zip((total_loss, correct, seen),
+                                                          _dist.all_sum(mine)))
+        self.position = _fresh_position()
+        if self.max_steps is not None and self.global_step >= self.max_steps:
+            self.stopped = True
         logs = {"loss": total_loss / max(seen, 1)}
         if task in ("multiclass", "binary"):
             logs["accuracy"] = correct / max(seen, 1)
         return logs
+
+    def _stop_mid_epoch(self, step, mine, task):
+        """max_steps reached inside an epoch: keep the position and save the state there."""
+        done = _dist.all_sum(mine)
+        pos = self.position
+        pos.update(step=step, loss=pos["loss"] + done[0], correct=pos["correct"] + done[1],
+                   seen=pos["seen"] + done[2], task=task)
+        self.stopped = self.stop_training = True
+        if self.checkpoint_dir:
+            path = os.path.join(self.checkpoint_dir, "last.safetensors")
+            save_training_state(self, path)
+            if _dist.is_main():
+                log(f"Stopped after {self.global_step} steps (epoch {self.epoch + 1}, step {step} "
+                    f"of {pos['steps']}): training state saved to {path}")
 
     def _diverged(self, what, step, steps, value):
         raise TrainingDiverged(
@@ -151,13 +224,14 @@ class Trainer:
                 self._diverged(f"{what} became {logs[key]}", steps, steps, logs[key])
 
     def evaluate(self, loader):
-        """Average loss (and accuracy) over a loader, in eval mode without gradients."""
+        """Average loss (and accuracy) over a loader, in eval mode without gradients (every
+        rank of a distributed run evaluates the whole loader, so all get the same answer)."""
         self.model.eval()
         total_loss, correct, seen, task = 0.0, 0, 0, None
         with no_grad():
             for batch in loader:
                 x, y = self._to_device(batch)
-                out = self.model(x)
+                out = self.module(x)
                 n = len(y)
                 total_loss += self.loss_fn(out, y).item() * n
                 seen += n
@@ -176,7 +250,7 @@ class Trainer:
         with no_grad():
             for batch in loader:
                 x, y = self._to_device(batch)
-                outs.append(self.model(x)._data)
+                outs.append(self.module(x)._data)
                 targets.append(y._data if isinstance(y, Tensor) else np.asarray(y))
         return np.concatenate(outs), np.concatenate(targets)
 
@@ -185,13 +259,18 @@ class Trainer:
         """Train until ``epochs`` epochs are done in total (a resumed trainer continues)."""
         self._epochs = epochs
         self.stop_training = False
-        self.interrupted = False
+        self.interrupted = self.stopped = False
         for cb in self.callbacks:
             cb.on_fit_start(self)
         try:
             while self.epoch < epochs and not self.stop_training:
+                if self.max_steps is not None and self.global_step >= self.max_steps:
+                    self.stopped = True
+                    break
                 start = time.perf_counter()
                 logs = self.train_epoch(train_loader)
+                if logs is None:  # max_steps inside the epoch: its state is saved
+                    break
                 if val_loader is not None:
                     logs.update({f"val_{k}": v for k, v in self.evaluate(val_loader).items()})
                 if self.stop_on_nonfinite:
@@ -208,6 +287,8 @@ class Trainer:
                 self.history.append(logs)
                 for cb in self.callbacks:
                     cb.on_epoch_end(self, logs)
+                if self.stopped:
+                    self.stop_training = True
         except KeyboardInterrupt:
             self.interrupted = True
             self._on_interrupt()
@@ -216,11 +297,12 @@ class Trainer:
         return self.history
 
     def _on_interrupt(self):
-        # the weights are mid-epoch; epoch counts the finished ones, so a resume redoes this one
-        if self.checkpoint_dir:
+        # the weights are mid-epoch; epoch counts the finished ones, so a resume redoes this
+        # one. Ranks stop at different points, so rank 0 saves alone (no collective).
+        if self.checkpoint_dir and _dist.is_main():
             os.makedirs(self.checkpoint_dir, exist_ok=True)
             self.interrupt_path = os.path.join(self.checkpoint_dir, "interrupted.safetensors")
-            save_training_state(self, self.interrupt_path)
+            save_training_state(self, self.interrupt_path, collective=False)
             log(f"Interrupted in epoch {self.epoch + 1}: training state saved to "
                 f"{self.interrupt_path}")
 
@@ -231,6 +313,15 @@ class Trainer:
     def resume(self, path):
         """Restore model, optimizer, scheduler, epoch, RNG and history from ``path``."""
         return load_training_state(self, path)
+
+
+def _fresh_position():
+    return {"step": 0, "steps": None, "loss": 0.0, "correct": 0, "seen": 0, "task": None,
+            "rng": None}
+
+
+def _is_ddp(model):
+    return type(model).__name__ == "DistributedDataParallel" and hasattr(model, "module")
 
 
 def fit(model, loss_fn, optimizer, train_loader, val_loader=None, epochs=1, **kwargs):

@@ -210,3 +210,32 @@ def test_fit_function_returns_the_history():
                                progress=False)
     assert len(history) == 2 and {"loss", "accuracy", "val_loss", "val_accuracy"} <= set(
         history[0])
+
+
+def test_max_steps_inside_an_epoch_then_resume_equals_an_uninterrupted_run(tmp_path):
+    """One process with a shuffling loader (the order drawn from galton's generator) and a
+    dropout layer (which draws too): stop after 5 steps, in the middle of epoch 2, resume in a
+    fresh trainer; the weights and the history are those of the run that never stopped."""
+    x, y = blobs(n=64)
+
+    def run(**kw):
+        galton.manual_seed(0)
+        model = nn.Sequential(nn.Linear(2, 16), nn.ReLU(), nn.Dropout(0.3), nn.Linear(16, 3))
+        loader = DataLoader(TensorDataset(x, y), batch_size=16, shuffle=True)
+        return make_trainer(model, **kw), loader
+
+    full, loader = run()
+    full.fit(loader, epochs=3)
+    stopped, loader = run(max_steps=5, checkpoint_dir=str(tmp_path))
+    history = stopped.fit(loader, epochs=3)
+    assert stopped.stopped and len(history) == 1 and stopped.global_step == 5
+    galton.manual_seed(99)  # the resumed trainer's generator state comes from the checkpoint
+    resumed, loader = run()
+    state = resumed.resume(tmp_path / "last.safetensors")
+    assert state["position"]["step"] == 1 and resumed.epoch == 1
+    resumed.fit(loader, epochs=3)
+    assert resumed.global_step == 12
+    for k, v in full.model.state_dict().items():
+        np.testing.assert_array_equal(resumed.model.state_dict()[k]._data, v._data, err_msg=k)
+    strip = [{k: v for k, v in h.items() if k != "seconds"} for h in full.history]
+    assert [{k: v for k, v in h.items() if k != "seconds"} for h in resumed.history] == strip

@@ -115,11 +115,15 @@ class DistributedDataParallel(Module):
                 "used in producing loss. You can enable unused parameter detection by passing "
                 "the keyword argument `find_unused_parameters=True` to "
                 "`torch.nn.parallel.DistributedDataParallel`")
-        if self.broadcast_buffers and self.require_backward_grad_sync:
+        from ...autograd import is_grad_enabled
+        # as PyTorch: a forward without gradients (evaluation under no_grad) neither syncs
+        # buffers nor prepares a backward, so it cannot leave a reduction half done
+        sync = self.require_backward_grad_sync and is_grad_enabled()
+        if self.broadcast_buffers and sync:
             for b in self.module.buffers():
                 self._dist.broadcast(b, src=self._pg.ranks[0], group=self.process_group)
         out = self.module(*inputs, **kwargs)
-        self._syncing = self.require_backward_grad_sync
+        self._syncing = sync
         if self._syncing:
             self._prepare(out)
         return out
