@@ -35,9 +35,11 @@ def _finish(arr, dtype=None, device=None, requires_grad=False):
     return t
 
 
-def _infer(data):
+def _infer(data, dtype=None):
     """NumPy array of Python data with PyTorch's dtype rules: Python floats -> the default
-    float dtype, ints -> int64, bools -> bool; NumPy arrays and scalars keep their dtype."""
+    float dtype, ints -> int64, bools -> bool; NumPy arrays and scalars keep their dtype.
+    With a ``dtype`` asked for, Python floats are kept in float64 until cast to it (through
+    float32 first, tensor(0.7, dtype=float64) would hold 0.699999988)."""
     if isinstance(data, Tensor):
         return data._data
     if isinstance(data, (np.ndarray, np.generic)):
@@ -54,7 +56,7 @@ def _infer(data):
         raise ValueError(_ragged_message(data)) from None
     if arr.dtype == np.float64:
         # NumPy float64 scalars inside a list keep float64, as in PyTorch
-        if not (isinstance(data, (list, tuple)) and any(
+        if dtype is None and not (isinstance(data, (list, tuple)) and any(
                 isinstance(d, np.float64) for d in _flat(data))):
             arr = arr.astype(dtypes.default_float_np())
     elif arr.dtype.kind in "iu":
@@ -103,7 +105,7 @@ def _to_lists(data):
 
 def tensor(data, *, dtype=None, device=None, requires_grad=False):
     """A new tensor holding a copy of ``data`` (nested lists, numbers, arrays, tensors)."""
-    arr = np.array(_infer(data), copy=True)
+    arr = np.array(_infer(data, dtype), copy=True)
     return _finish(arr, dtype, device, requires_grad)
 
 
@@ -113,7 +115,7 @@ def as_tensor(data, dtype=None, device=None):
         return data
     if isinstance(data, np.ndarray):
         return _finish(data, dtype, device)
-    return _finish(_infer(data), dtype, device)
+    return _finish(_infer(data, dtype), dtype, device)
 
 
 def from_numpy(arr):

@@ -191,3 +191,14 @@ def test_default_dtype_follows_set_default_dtype():
         assert galton.tensor([1]).dtype == galton.int64
     finally:
         galton.set_default_dtype(galton.float32)
+
+
+def test_python_floats_keep_their_digits_in_the_dtype_asked_for():
+    # through the default float32 first, 0.7 would become 0.699999988
+    import torch
+    for value in (0.7, [0.1, 0.7], [[1e-9, 3.3]]):
+        g = galton.tensor(value, dtype=galton.float64)
+        np.testing.assert_array_equal(g.numpy(), torch.tensor(value, dtype=torch.float64).numpy())
+        np.testing.assert_array_equal(galton.as_tensor(value, dtype=galton.float64).numpy(),
+                                      np.asarray(value, np.float64))
+    assert galton.tensor(0.7).dtype == galton.float32

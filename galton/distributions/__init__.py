@@ -9,17 +9,32 @@ Draws come from galton's generator (``galton.manual_seed``).
 >>> d.rsample((2,)).shape
 galton.Size([2, 3])
 """
-from . import constraints
+from . import constraints, transforms
 from .bernoulli import Bernoulli
 from .categorical import Categorical, OneHotCategorical
+from .continuous import Cauchy, Chi2, Exponential, Laplace, StudentT
+from .discrete import Binomial, Geometric, Multinomial, NegativeBinomial, Poisson
 from .distribution import Distribution
 from .gamma import Beta, Dirichlet, Gamma
 from .independent import Independent
 from .kl import kl_divergence, register_kl
 from .multivariate_normal import MultivariateNormal
 from .normal import Normal
+from .relaxed import MixtureSameFamily, RelaxedBernoulli, RelaxedOneHotCategorical
+from .transformed import (Gumbel, HalfCauchy, HalfNormal, LogNormal, Pareto,
+                          TransformedDistribution, Weibull)
+from .transforms import (AbsTransform, AffineTransform, ComposeTransform, ExpTransform,
+                         IndependentTransform, PowerTransform, SigmoidTransform,
+                         SoftmaxTransform, SoftplusTransform, TanhTransform, Transform,
+                         identity_transform)
 from .uniform import Uniform
 
-__all__ = ["Bernoulli", "Beta", "Categorical", "Dirichlet", "Distribution", "Gamma",
-           "Independent", "MultivariateNormal", "Normal", "OneHotCategorical", "Uniform",
-           "constraints", "kl_divergence", "register_kl"]
+__all__ = ["AbsTransform", "AffineTransform", "Bernoulli", "Beta", "Binomial", "Categorical",
+           "Cauchy", "Chi2", "ComposeTransform", "Dirichlet", "Distribution", "ExpTransform",
+           "Exponential", "Gamma", "Geometric", "Gumbel", "HalfCauchy", "HalfNormal",
+           "Independent", "IndependentTransform", "Laplace", "LogNormal", "MixtureSameFamily",
+           "Multinomial", "MultivariateNormal", "NegativeBinomial", "Normal", "OneHotCategorical",
+           "Pareto", "Poisson", "PowerTransform", "RelaxedBernoulli", "RelaxedOneHotCategorical",
+           "SigmoidTransform", "SoftmaxTransform", "SoftplusTransform", "StudentT",
+           "TanhTransform", "Transform", "TransformedDistribution", "Uniform", "Weibull",
+           "constraints", "identity_transform", "kl_divergence", "register_kl", "transforms"]

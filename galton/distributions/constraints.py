@@ -8,11 +8,11 @@ import numpy as np
 from ..tensor import Tensor
 
 __all__ = ["Constraint", "boolean", "dependent", "dependent_property", "greater_than",
-           "greater_than_eq", "half_open_interval", "independent", "integer_interval",
-           "interval", "is_dependent", "less_than", "lower_cholesky", "lower_triangular",
+           "greater_than_eq", "half_open_interval", "independent", "integer_interval", "interval",
+           "is_dependent", "less_than", "lower_cholesky", "lower_triangular", "multinomial",
            "nonnegative", "nonnegative_integer", "one_hot", "positive", "positive_definite",
-           "positive_integer", "positive_semidefinite", "real", "real_vector", "simplex",
-           "square", "symmetric", "unit_interval"]
+           "positive_integer", "positive_semidefinite", "real", "real_vector", "simplex", "square",
+           "symmetric", "unit_interval"]
 
 
 def _arr(value):
@@ -146,6 +146,38 @@ class _IntegerGreaterThan(Constraint):
         return f"IntegerGreaterThan(lower_bound={self.lower_bound})"
 
 
+class _Multinomial(Constraint):
+    """Nonnegative counts (the last dim one event) summing to at most ``upper_bound``."""
+    is_discrete = True
+    event_dim = 1
+
+    def __init__(self, upper_bound):
+        self.upper_bound = upper_bound
+
+    def check(self, x):
+        v = _arr(x)
+        return _bool((v >= 0).all(-1) & (v.sum(-1) <= self.upper_bound))
+
+
+class _MixtureSameFamilyConstraint(Constraint):
+    """A mixture's support: its components' (value checked against every component)."""
+
+    def __init__(self, base_constraint):
+        self.base_constraint = base_constraint
+
+    is_discrete = property(lambda self: self.base_constraint.is_discrete)
+    event_dim = property(lambda self: self.base_constraint.event_dim)
+
+    def check(self, value):
+        v = value.unsqueeze(-1 - self.event_dim) if isinstance(value, Tensor) else \
+            np.expand_dims(_arr(value), -1 - self.event_dim)
+        r = _arr(self.base_constraint.check(v))
+        return _bool(r.all(-1) if _arr(value).ndim < r.ndim + self.event_dim else r)
+
+    def __repr__(self):
+        return f"MixtureSameFamilyConstraint({self.base_constraint!r})"
+
+
 class _Real(Constraint):
     def check(self, value):
         v = _arr(value)
@@ -276,6 +308,7 @@ one_hot = _OneHot()
 nonnegative_integer = _IntegerGreaterThan(0)
 positive_integer = _IntegerGreaterThan(1)
 integer_interval = _IntegerInterval
+multinomial = _Multinomial
 real = _Real()
 real_vector = independent(real, 1)
 positive = _GreaterThan(0.0)

@@ -52,4 +52,72 @@ CASES = {
     "Independent": (lambda m, loc, scale: m.distributions.Independent(
         m.distributions.Normal(loc, scale), 1), [R.standard_normal((2, 3)), _pos(3)],
         R.standard_normal((4, 2, 3))),
+    # the long tail (issue 13): direct, transformed, discrete, relaxed, mixtures
+    "Exponential": (lambda m, r: m.distributions.Exponential(r), [_pos(2, 3)], _pos(4, 2, 3)),
+    "Laplace": (lambda m, loc, scale: m.distributions.Laplace(loc, scale),
+                [R.standard_normal((2, 3)), _pos(3)], R.standard_normal((4, 2, 3))),
+    "Cauchy": (lambda m, loc, scale: m.distributions.Cauchy(loc, scale),
+               [R.standard_normal(3), _pos(2, 3)], R.standard_normal((4, 2, 3))),
+    "StudentT": (lambda m, df, loc, scale: m.distributions.StudentT(df, loc, scale),
+                 [_pos(3) * 3, R.standard_normal(3), _pos(3)], R.standard_normal((4, 3))),
+    "StudentT(df<=2)": (lambda m, df: m.distributions.StudentT(df),
+                        [np.array([0.7, 1.5, 2.5])], R.standard_normal((4, 3))),
+    "Chi2": (lambda m, df: m.distributions.Chi2(df), [_pos(3) * 2], _pos(4, 3)),
+    "LogNormal": (lambda m, loc, scale: m.distributions.LogNormal(loc, scale),
+                  [R.standard_normal((2, 3)), _pos(3)], _pos(4, 2, 3)),
+    "HalfNormal": (lambda m, scale: m.distributions.HalfNormal(scale), [_pos(2, 3)],
+                   _pos(4, 2, 3)),
+    "HalfCauchy": (lambda m, scale: m.distributions.HalfCauchy(scale), [_pos(3)], _pos(4, 3)),
+    "Gumbel": (lambda m, loc, scale: m.distributions.Gumbel(loc, scale),
+               [R.standard_normal(3), _pos(3)], R.standard_normal((4, 3))),
+    "Weibull": (lambda m, scale, k: m.distributions.Weibull(scale, k), [_pos(3), _pos(3) * 2],
+                _pos(4, 3)),
+    "Pareto": (lambda m, scale, alpha: m.distributions.Pareto(scale, alpha),
+               [_pos(3) * 0.2, _pos(3) * 3], _pos(4, 3) + 1.0),
+    "TransformedDistribution(tanh)": (
+        lambda m, loc, scale: m.distributions.TransformedDistribution(
+            m.distributions.Normal(loc, scale), [m.distributions.TanhTransform()]),
+        [R.standard_normal(3) * 0.3, _pos(3)], np.tanh(R.standard_normal((4, 3)))),
+    "TransformedDistribution(affine, sigmoid)": (
+        lambda m, loc, scale, a: m.distributions.TransformedDistribution(
+            m.distributions.Normal(loc, scale),
+            [m.distributions.AffineTransform(a, 2.0), m.distributions.SigmoidTransform()]),
+        [R.standard_normal(3), _pos(3), R.standard_normal(3)], R.random((4, 3)) * 0.9 + 0.05),
+    "TransformedDistribution(softplus, power)": (
+        lambda m, loc, scale: m.distributions.TransformedDistribution(
+            m.distributions.Normal(loc, scale),
+            m.distributions.ComposeTransform([m.distributions.SoftplusTransform(),
+                                              m.distributions.PowerTransform(
+                                                  m.tensor(1.5, dtype=loc.dtype))])),
+        [R.standard_normal(3), _pos(3)], _pos(4, 3)),
+    "Poisson": (lambda m, r: m.distributions.Poisson(r), [_pos(2, 3) * 3],
+                R.integers(0, 8, (4, 2, 3)).astype(np.float64)),
+    "Binomial": (lambda m, p: m.distributions.Binomial(5, probs=p), [_simplex(3, 2)[..., 0]],
+                 R.integers(0, 6, (4, 3)).astype(np.float64)),
+    "Binomial(logits)": (lambda m, l: m.distributions.Binomial(
+        m.tensor([7.0, 7.0, 7.0], dtype=l.dtype), logits=l), [R.standard_normal(3)],
+        np.array([[0.0, 7.0, 4.0]])),
+    "Geometric": (lambda m, p: m.distributions.Geometric(probs=p), [_simplex(3, 2)[..., 0]],
+                  R.integers(0, 6, (4, 3)).astype(np.float64)),
+    "Geometric(logits)": (lambda m, l: m.distributions.Geometric(logits=l),
+                          [R.standard_normal((2, 3))], R.integers(0, 6, (4, 2, 3)).astype(np.float64)),
+    "NegativeBinomial": (lambda m, r, l: m.distributions.NegativeBinomial(r, logits=l),
+                         [_pos(3) * 3, R.standard_normal(3)],
+                         R.integers(0, 9, (4, 3)).astype(np.float64)),
+    "Multinomial": (lambda m, p: m.distributions.Multinomial(6, probs=p), [_simplex(2, 4)],
+                    R.multinomial(6, [0.25] * 4, (5, 2)).astype(np.float64)),
+    "RelaxedBernoulli": (lambda m, l: m.distributions.RelaxedBernoulli(
+        m.tensor(0.7, dtype=l.dtype), logits=l), [R.standard_normal(3)],
+        R.random((4, 3)) * 0.9 + 0.05),
+    "RelaxedOneHotCategorical": (lambda m, l: m.distributions.RelaxedOneHotCategorical(
+        m.tensor(0.5, dtype=l.dtype), logits=l), [R.standard_normal((2, 4))],
+        _simplex(5, 2, 4)),
+    "MixtureSameFamily": (lambda m, w, loc, scale: m.distributions.MixtureSameFamily(
+        m.distributions.Categorical(logits=w), m.distributions.Normal(loc, scale)),
+        [R.standard_normal((2, 3)), R.standard_normal((2, 3)), _pos(2, 3)],
+        R.standard_normal((4, 2))),
+    "MixtureSameFamily(MVN)": (lambda m, w, loc: m.distributions.MixtureSameFamily(
+        m.distributions.Categorical(logits=w), m.distributions.Independent(
+            m.distributions.Normal(loc, m.ones_like(loc)), 1)),
+        [R.standard_normal(3), R.standard_normal((3, 2))], R.standard_normal((4, 2))),
 }

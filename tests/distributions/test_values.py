@@ -98,7 +98,15 @@ def test_shapes_and_expand(name):
     ge, te = g.expand(big), t.expand(big)
     assert tuple(ge.batch_shape) == tuple(te.batch_shape)
     assert tuple(ge.sample((2,)).shape) == tuple(te.sample((2,)).shape)
-    assert tuple(ge.entropy().shape) == tuple(te.entropy().shape)
+    try:
+        t_entropy = te.entropy()
+    except NotImplementedError:  # PyTorch has none (a transformed distribution): nor galton
+        with pytest.raises(NotImplementedError):
+            ge.entropy()
+    except AttributeError:  # PyTorch 2.13's Multinomial.expand forgets its _binomial
+        assert name == "Multinomial" and tuple(ge.entropy().shape) == big
+    else:
+        assert tuple(ge.entropy().shape) == tuple(t_entropy.shape)
     assert g.has_rsample == t.has_rsample
     assert g.has_enumerate_support == t.has_enumerate_support
     if t.has_enumerate_support:

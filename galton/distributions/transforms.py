@@ -1,0 +1,483 @@
+"""Invertible maps between spaces, as ``torch.distributions.transforms``: a TransformedDistribution
+pushes a base distribution through them, and ``log_abs_det_jacobian`` corrects its density.
+
+Each transform gives ``y = t(x)``, ``x = t.inv(y)`` and ``log |dy/dx|``. With ``cache_size=1``
+the last pair is remembered, so ``log_prob`` of a value just sampled inverts it exactly (tanh
+near +-1 would lose every digit otherwise), as in PyTorch.
+"""
+import math
+
+import numpy as np
+
+from ..ops import activation as A
+from ..tensor import Tensor
+from . import constraints
+
+__all__ = ["AbsTransform", "AffineTransform", "ComposeTransform", "ExpTransform",
+           "IndependentTransform", "PowerTransform", "SigmoidTransform", "SoftmaxTransform",
+           "SoftplusTransform", "TanhTransform", "Transform", "identity_transform"]
+
+
+def _sum_rightmost(value, n):
+    return value.sum(tuple(range(-n, 0))) if n > 0 else value
+
+
+class Transform:
+    """The base: subclasses define ``_call``, ``_inverse`` and ``log_abs_det_jacobian``."""
+    bijective = False
+    domain = constraints.real
+    codomain = constraints.real
+    sign = 1
+
+    def __init__(self, cache_size=0):
+        if cache_size not in (0, 1):
+            raise ValueError("cache_size must be 0 or 1")
+        self._cache_size = cache_size
+        self._cached = (None, None)
+
+    @property
+    def event_dim(self):
+        if self.domain.event_dim == self.codomain.event_dim:
+            return self.domain.event_dim
+        raise ValueError("Please use either .domain.event_dim or .codomain.event_dim")
+
+    @property
+    def inv(self):
+        return _InverseTransform(self)
+
+    def with_cache(self, cache_size=1):
+        if self._cache_size == cache_size:
+            return self
+        if type(self).__init__ is Transform.__init__:
+            return type(self)(cache_size=cache_size)
+        raise NotImplementedError(f"{type(self)}.with_cache is not implemented")
+
+    def __call__(self, x):
+        if self._cache_size == 0:
+            return self._call(x)
+        x_old, y_old = self._cached
+        if x is x_old:
+            return y_old
+        y = self._call(x)
+        self._cached = (x, y)
+        return y
+
+    def _inv_call(self, y):
+        if self._cache_size == 0:
+            return self._inverse(y)
+        x_old, y_old = self._cached
+        if y is y_old:
+            return x_old
+        x = self._inverse(y)
+        self._cached = (x, y)
+        return x
+
+    def _call(self, x):
+        raise NotImplementedError
+
+    def _inverse(self, y):
+        raise NotImplementedError
+
+    def log_abs_det_jacobian(self, x, y):
+        raise NotImplementedError
+
+    def forward_shape(self, shape):
+        return shape
+
+    def inverse_shape(self, shape):
+        return shape
+
+    def __eq__(self, other):
+        return self is other
+
+    def __ne__(self, other):
+        return not self.__eq__(other)
+
+    __hash__ = object.__hash__
+
+    def __repr__(self):
+        return self.__class__.__name__ + "()"
+
+
+class _InverseTransform(Transform):
+    """t.inv: the same map run backwards (the Jacobian term negated)."""
+
+    def __init__(self, transform):
+        super().__init__(cache_size=transform._cache_size)
+        self._inv = transform
+
+    domain = property(lambda self: self._inv.codomain)
+    codomain = property(lambda self: self._inv.domain)
+    bijective = property(lambda self: self._inv.bijective)
+    sign = property(lambda self: self._inv.sign)
+
+    @property
+    def inv(self):
+        return self._inv
+
+    def __call__(self, x):
+        return self._inv._inv_call(x)
+
+    def log_abs_det_jacobian(self, x, y):
+        return -self._inv.log_abs_det_jacobian(y, x)
+
+    def __eq__(self, other):
+        return isinstance(other, _InverseTransform) and self._inv == other._inv
+
+    __hash__ = object.__hash__
+
+    def __repr__(self):
+        return f"{type(self).__name__}({self._inv!r})"
+
+
+class ComposeTransform(Transform):
+    """parts[0] first, then parts[1], ...; Jacobians add up (summed over the event dims)."""
+
+    def __init__(self, parts, cache_size=0):
+        if cache_size:
+            parts = [p.with_cache(cache_size) for p in parts]
+        super().__init__(cache_size=cache_size)
+        self.parts = list(parts)
+
+    def __eq__(self, other):
+        return isinstance(other, ComposeTransform) and self.parts == other.parts
+
+    __hash__ = object.__hash__
+
+    @property
+    def domain(self):
+        if not self.parts:
+            return constraints.real
+        dom = self.parts[0].domain
+        event_dim = self.parts[-1].codomain.event_dim
+        for p in reversed(self.parts):
+            event_dim += p.domain.event_dim - p.codomain.event_dim
+            event_dim = max(event_dim, p.domain.event_dim)
+        if event_dim > dom.event_dim:
+            dom = constraints.independent(dom, event_dim - dom.event_dim)
+        return dom
+
+    @property
+    def codomain(self):
+        if not self.parts:
+            return constraints.real
+        cod = self.parts[-1].codomain
+        event_dim = self.parts[0].domain.event_dim
+        for p in self.parts:
+            event_dim += p.codomain.event_dim - p.domain.event_dim
+            event_dim = max(event_dim, p.codomain.event_dim)
+        if event_dim > cod.event_dim:
+            cod = constraints.independent(cod, event_dim - cod.event_dim)
+        return cod
+
+    @property
+    def bijective(self):
+        return all(p.bijective for p in self.parts)
+
+    @property
+    def sign(self):
+        s = 1
+        for p in self.parts:
+            s = s * p.sign
+        return s
+
+    @property
+    def inv(self):
+        return ComposeTransform([p.inv for p in reversed(self.parts)])
+
+    def __call__(self, x):
+        for p in self.parts:
+            x = p(x)
+        return x
+
+    def log_abs_det_jacobian(self, x, y):
+        if not self.parts:
+            return x.new_zeros(x.shape) if isinstance(x, Tensor) else 0.0
+        xs = [x]
+        for p in self.parts[:-1]:
+            xs.append(p(xs[-1]))
+        xs.append(y)
+        terms = []
+        event_dim = self.domain.event_dim
+        for p, a, b in zip(self.parts, xs[:-1], xs[1:]):
+            terms.append(_sum_rightmost(p.log_abs_det_jacobian(a, b),
+                                        event_dim - p.domain.event_dim))
+            event_dim += p.codomain.event_dim - p.domain.event_dim
+        total = terms[0]
+        for t in terms[1:]:
+            total = total + t
+        return total
+
+    def forward_shape(self, shape):
+        for p in self.parts:
+            shape = p.forward_shape(shape)
+        return shape
+
+    def inverse_shape(self, shape):
+        for p in reversed(self.parts):
+            shape = p.inverse_shape(shape)
+        return shape
+
+    def __repr__(self):
+        return "ComposeTransform(\n    " + ",\n    ".join(repr(p) for p in self.parts) + "\n)"
+
+
+identity_transform = ComposeTransform([])
+
+
+class IndependentTransform(Transform):
+    """A transform whose rightmost ``reinterpreted_batch_ndims`` dims form one event: the
+    Jacobian term is summed over them."""
+
+    def __init__(self, base_transform, reinterpreted_batch_ndims, cache_size=0):
+        super().__init__(cache_size=cache_size)
+        self.base_transform = base_transform.with_cache(cache_size)
+        self.reinterpreted_batch_ndims = reinterpreted_batch_ndims
+
+    domain = property(lambda self: constraints.independent(self.base_transform.domain,
+                                                           self.reinterpreted_batch_ndims))
+    codomain = property(lambda self: constraints.independent(self.base_transform.codomain,
+                                                             self.reinterpreted_batch_ndims))
+    bijective = property(lambda self: self.base_transform.bijective)
+    sign = property(lambda self: self.base_transform.sign)
+
+    def _call(self, x):
+        return self.base_transform(x)
+
+    def _inverse(self, y):
+        return self.base_transform.inv(y)
+
+    def log_abs_det_jacobian(self, x, y):
+        return _sum_rightmost(self.base_transform.log_abs_det_jacobian(x, y),
+                              self.reinterpreted_batch_ndims)
+
+
+class ExpTransform(Transform):
+    """y = exp(x)."""
+    codomain = constraints.positive
+    bijective = True
+    sign = 1
+
+    def __eq__(self, other):
+        return isinstance(other, type(self))
+
+    __hash__ = object.__hash__
+
+    def _call(self, x):
+        return x.exp()
+
+    def _inverse(self, y):
+        return y.log()
+
+    def log_abs_det_jacobian(self, x, y):
+        return x
+
+
+class PowerTransform(Transform):
+    """y = x ** exponent, on positive numbers."""
+    domain = constraints.positive
+    codomain = constraints.positive
+    bijective = True
+
+    def __init__(self, exponent, cache_size=0):
+        super().__init__(cache_size=cache_size)
+        self.exponent = exponent
+
+    def with_cache(self, cache_size=1):
+        return self if self._cache_size == cache_size else \
+            PowerTransform(self.exponent, cache_size=cache_size)
+
+    def __eq__(self, other):
+        return isinstance(other, PowerTransform) and _same(self.exponent, other.exponent)
+
+    __hash__ = object.__hash__
+
+    @property
+    def sign(self):
+        return self.exponent.sign()
+
+    def _call(self, x):
+        return x.pow(self.exponent)
+
+    def _inverse(self, y):
+        return y.pow(1 / self.exponent)
+
+    def log_abs_det_jacobian(self, x, y):
+        return (self.exponent * y / x).abs().log()
+
+
+class SigmoidTransform(Transform):
+    """y = sigmoid(x); the inverse clamps y inside (0, 1) first, as PyTorch."""
+    codomain = constraints.unit_interval
+    bijective = True
+    sign = 1
+
+    def __eq__(self, other):
+        return isinstance(other, type(self))
+
+    __hash__ = object.__hash__
+
+    def _call(self, x):
+        eps = _finfo(x)
+        return x.sigmoid().clamp(eps.tiny, 1 - eps.eps)
+
+    def _inverse(self, y):
+        eps = _finfo(y)
+        y = y.clamp(eps.tiny, 1 - eps.eps)
+        return y.log() - (-y).log1p()
+
+    def log_abs_det_jacobian(self, x, y):
+        return -A.softplus(-x) - A.softplus(x)
+
+
+class TanhTransform(Transform):
+    """y = tanh(x) (SAC's squashed Gaussian policy)."""
+    codomain = constraints.interval(-1.0, 1.0)
+    bijective = True
+    sign = 1
+
+    def __eq__(self, other):
+        return isinstance(other, TanhTransform)
+
+    __hash__ = object.__hash__
+
+    def _call(self, x):
+        return x.tanh()
+
+    def _inverse(self, y):
+        return y.atanh()
+
+    def log_abs_det_jacobian(self, x, y):
+        # log(1 - tanh(x)^2) = 2 (log 2 - x - softplus(-2x)): no cancellation for large |x|
+        return 2.0 * (math.log(2.0) - x - A.softplus(-2.0 * x))
+
+
+class SoftplusTransform(Transform):
+    """y = log(1 + exp(x))."""
+    codomain = constraints.positive
+    bijective = True
+    sign = 1
+
+    def __eq__(self, other):
+        return isinstance(other, type(self))
+
+    __hash__ = object.__hash__
+
+    def _call(self, x):
+        return A.softplus(x)
+
+    def _inverse(self, y):
+        return (-y).expm1().neg().log() + y
+
+    def log_abs_det_jacobian(self, x, y):
+        return -A.softplus(-x)
+
+
+class AbsTransform(Transform):
+    """y = |x| (not bijective: the inverse returns the positive branch)."""
+    codomain = constraints.positive
+
+    def __eq__(self, other):
+        return isinstance(other, AbsTransform)
+
+    __hash__ = object.__hash__
+
+    def _call(self, x):
+        return x.abs()
+
+    def _inverse(self, y):
+        return y
+
+
+class AffineTransform(Transform):
+    """y = loc + scale * x, over ``event_dim`` rightmost dims."""
+    bijective = True
+
+    def __init__(self, loc, scale, event_dim=0, cache_size=0):
+        super().__init__(cache_size=cache_size)
+        self.loc, self.scale, self._event_dim = loc, scale, event_dim
+
+    def with_cache(self, cache_size=1):
+        return self if self._cache_size == cache_size else \
+            AffineTransform(self.loc, self.scale, self._event_dim, cache_size=cache_size)
+
+    def __eq__(self, other):
+        return isinstance(other, AffineTransform) and _same(self.loc, other.loc) and \
+            _same(self.scale, other.scale)
+
+    __hash__ = object.__hash__
+
+    @property
+    def event_dim(self):
+        return self._event_dim
+
+    @property
+    def domain(self):
+        return constraints.real if self._event_dim == 0 else \
+            constraints.independent(constraints.real, self._event_dim)
+
+    codomain = domain
+
+    @property
+    def sign(self):
+        if isinstance(self.scale, (int, float)):
+            return 1 if float(self.scale) > 0 else -1 if float(self.scale) < 0 else 0
+        return self.scale.sign()
+
+    def _call(self, x):
+        return self.loc + self.scale * x
+
+    def _inverse(self, y):
+        return (y - self.loc) / self.scale
+
+    def log_abs_det_jacobian(self, x, y):
+        shape = tuple(x.shape)
+        if isinstance(self.scale, (int, float)):
+            result = x.new_full(shape, math.log(abs(self.scale)))
+        else:
+            result = self.scale.abs().log()
+        if self._event_dim:
+            result = result.reshape(tuple(result.shape[:result.ndim - self._event_dim]) + (-1,))
+            result = result.sum(-1)
+            shape = shape[:len(shape) - self._event_dim]
+        return result.expand(shape)
+
+    def forward_shape(self, shape):
+        return tuple(np.broadcast_shapes(tuple(shape), *(tuple(getattr(p, "shape", ()))
+                                                         for p in (self.loc, self.scale))))
+
+    inverse_shape = forward_shape
+
+
+class SoftmaxTransform(Transform):
+    """Unconstrained vectors onto the simplex by softmax (not bijective: shifts map alike)."""
+    codomain = constraints.simplex
+
+    @property
+    def domain(self):
+        return constraints.real_vector
+
+    def __eq__(self, other):
+        return isinstance(other, SoftmaxTransform)
+
+    __hash__ = object.__hash__
+
+    def _call(self, x):
+        logprobs = x
+        probs = (logprobs - logprobs.max(-1, keepdim=True)[0]).exp()
+        return probs / probs.sum(-1, keepdim=True)
+
+    def _inverse(self, y):
+        return y.log()
+
+
+def _same(a, b):
+    """Parameters equal everywhere (numbers or tensors), as PyTorch's transforms compare."""
+    if isinstance(a, Tensor) or isinstance(b, Tensor):
+        return bool(np.all(np.asarray(a._data if isinstance(a, Tensor) else a)
+                           == np.asarray(b._data if isinstance(b, Tensor) else b)))
+    return a == b
+
+
+def _finfo(t):
+    return np.finfo(t._data.dtype)
