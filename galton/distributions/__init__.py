@@ -20,7 +20,8 @@ from .independent import Independent
 from .kl import kl_divergence, register_kl
 from .multivariate_normal import MultivariateNormal
 from .normal import Normal
-from .relaxed import MixtureSameFamily, RelaxedBernoulli, RelaxedOneHotCategorical
+from .mixture import MixtureSameFamily
+from .relaxed import RelaxedBernoulli, RelaxedOneHotCategorical
 from .transformed import (Gumbel, HalfCauchy, HalfNormal, LogNormal, Pareto,
                           TransformedDistribution, Weibull)
 from .transforms import (AbsTransform, AffineTransform, ComposeTransform, ExpTransform,
