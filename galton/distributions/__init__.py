@@ -12,6 +12,8 @@ galton.Size([2, 3])
 from . import constraints, transforms
 from .bernoulli import Bernoulli
 from .categorical import Categorical, OneHotCategorical
+from .derived import (ExponentialFamily, FisherSnedecor, InverseGamma, Kumaraswamy,
+                      LogisticNormal, OneHotCategoricalStraightThrough)
 from .continuous import Cauchy, Chi2, Exponential, Laplace, StudentT
 from .discrete import Binomial, Geometric, Multinomial, NegativeBinomial, Poisson
 from .distribution import Distribution
@@ -24,18 +26,21 @@ from .mixture import MixtureSameFamily
 from .relaxed import RelaxedBernoulli, RelaxedOneHotCategorical
 from .transformed import (Gumbel, HalfCauchy, HalfNormal, LogNormal, Pareto,
                           TransformedDistribution, Weibull)
+from .bijections import StickBreakingTransform
 from .transforms import (AbsTransform, AffineTransform, ComposeTransform, ExpTransform,
-                         IndependentTransform, PowerTransform, SigmoidTransform,
-                         SoftmaxTransform, SoftplusTransform, TanhTransform, Transform,
-                         identity_transform)
+                         IndependentTransform, PowerTransform, ReshapeTransform,
+                         SigmoidTransform, SoftmaxTransform, SoftplusTransform, TanhTransform,
+                         Transform, identity_transform)
 from .uniform import Uniform
 
 __all__ = ["AbsTransform", "AffineTransform", "Bernoulli", "Beta", "Binomial", "Categorical",
            "Cauchy", "Chi2", "ComposeTransform", "Dirichlet", "Distribution", "ExpTransform",
-           "Exponential", "Gamma", "Geometric", "Gumbel", "HalfCauchy", "HalfNormal",
-           "Independent", "IndependentTransform", "Laplace", "LogNormal", "MixtureSameFamily",
+           "Exponential", "ExponentialFamily", "FisherSnedecor", "Gamma", "Geometric", "Gumbel",
+           "HalfCauchy", "HalfNormal", "Independent", "IndependentTransform", "InverseGamma",
+           "Kumaraswamy", "Laplace", "LogNormal", "LogisticNormal", "MixtureSameFamily",
            "Multinomial", "MultivariateNormal", "NegativeBinomial", "Normal", "OneHotCategorical",
-           "Pareto", "Poisson", "PowerTransform", "RelaxedBernoulli", "RelaxedOneHotCategorical",
-           "SigmoidTransform", "SoftmaxTransform", "SoftplusTransform", "StudentT",
+           "OneHotCategoricalStraightThrough", "Pareto", "Poisson", "PowerTransform",
+           "RelaxedBernoulli", "RelaxedOneHotCategorical", "ReshapeTransform", "SigmoidTransform",
+           "SoftmaxTransform", "SoftplusTransform", "StickBreakingTransform", "StudentT",
            "TanhTransform", "Transform", "TransformedDistribution", "Uniform", "Weibull",
            "constraints", "identity_transform", "kl_divergence", "register_kl", "transforms"]

@@ -238,3 +238,52 @@ def _same(a, b):
 
 def _finfo(t):
     return np.finfo(t._data.dtype)
+
+
+class StickBreakingTransform(Transform):
+    """Unconstrained K-vectors onto the (K+1)-simplex by breaking a stick: each coordinate
+    takes a sigmoid's share of what is left (bijective, unlike softmax)."""
+    codomain = constraints.simplex
+    bijective = True
+
+    @property
+    def domain(self):
+        return constraints.real_vector
+
+    def __eq__(self, other):
+        return isinstance(other, StickBreakingTransform)
+
+    __hash__ = object.__hash__
+
+    @staticmethod
+    def _offset(x, k):
+        return (k + 1 - x.new_ones(k).cumsum(-1)).log()
+
+    def _call(self, x):
+        k = x.shape[-1]
+        eps = _finfo(x)
+        z = (x - self._offset(x, k)).sigmoid().clamp(eps.tiny, 1 - eps.eps)
+        z_cumprod = (1 - z).cumprod(-1)
+        from ..nn.functional import pad
+        return pad(z, [0, 1], value=1) * pad(z_cumprod, [1, 0], value=1)
+
+    def _inverse(self, y):
+        y_crop = y[..., :-1]
+        k = y_crop.shape[-1]
+        offset = (y.shape[-1] - y.new_ones(k).cumsum(-1)).log()
+        sf = (1 - y_crop.cumsum(-1)).clamp(min=_finfo(y).tiny)
+        return y_crop.log() - sf.log() + offset
+
+    def log_abs_det_jacobian(self, x, y):
+        x = x - self._offset(x, x.shape[-1])
+        return (-x + A.logsigmoid(x) + y[..., :-1].log()).sum(-1)
+
+    def forward_shape(self, shape):
+        if len(shape) < 1:
+            raise ValueError("Too few dimensions on input")
+        return tuple(shape[:-1]) + (shape[-1] + 1,)
+
+    def inverse_shape(self, shape):
+        if len(shape) < 1:
+            raise ValueError("Too few dimensions on input")
+        return tuple(shape[:-1]) + (shape[-1] - 1,)

@@ -7,12 +7,15 @@ Each transform gives ``y = t(x)``, ``x = t.inv(y)`` and ``log |dy/dx|``. With ``
 the last pair is remembered, so ``log_prob`` of a value just sampled inverts it exactly (tanh
 near +-1 would lose every digit otherwise), as in PyTorch.
 """
+import numpy as np
+
 from ..tensor import Tensor
 from . import constraints
 
 __all__ = ["AbsTransform", "AffineTransform", "ComposeTransform", "ExpTransform",
            "IndependentTransform", "PowerTransform", "SigmoidTransform", "SoftmaxTransform",
-           "SoftplusTransform", "TanhTransform", "Transform", "identity_transform"]
+           "SoftplusTransform", "TanhTransform", "Transform", "identity_transform",
+           "ReshapeTransform", "StickBreakingTransform"]
 
 
 def _sum_rightmost(value, n):
@@ -24,7 +27,11 @@ class Transform:
     bijective = False
     domain = constraints.real
     codomain = constraints.real
-    sign = 1
+
+    @property
+    def sign(self):
+        """The sign of dy/dx, for monotone transforms (which define it)."""
+        raise NotImplementedError
 
     def __init__(self, cache_size=0):
         if cache_size not in (0, 1):
@@ -249,6 +256,48 @@ class IndependentTransform(Transform):
                               self.reinterpreted_batch_ndims)
 
 
+
+
+class ReshapeTransform(Transform):
+    """The rightmost dims reshaped from ``in_shape`` to ``out_shape`` (volume preserved)."""
+    bijective = True
+
+    def __init__(self, in_shape, out_shape, cache_size=0):
+        self.in_shape, self.out_shape = tuple(in_shape), tuple(out_shape)
+        if int(np.prod(self.in_shape)) != int(np.prod(self.out_shape)):
+            raise ValueError("in_shape, out_shape have different numbers of elements")
+        super().__init__(cache_size=cache_size)
+
+    domain = property(lambda self: constraints.independent(constraints.real, len(self.in_shape)))
+    codomain = property(lambda self: constraints.independent(constraints.real,
+                                                             len(self.out_shape)))
+
+    def with_cache(self, cache_size=1):
+        return self if self._cache_size == cache_size else \
+            ReshapeTransform(self.in_shape, self.out_shape, cache_size=cache_size)
+
+    def _call(self, x):
+        return x.reshape(tuple(x.shape[:x.ndim - len(self.in_shape)]) + self.out_shape)
+
+    def _inverse(self, y):
+        return y.reshape(tuple(y.shape[:y.ndim - len(self.out_shape)]) + self.in_shape)
+
+    def log_abs_det_jacobian(self, x, y):
+        return x.new_zeros(tuple(x.shape[:x.ndim - len(self.in_shape)]))
+
+    def forward_shape(self, shape):
+        cut = len(shape) - len(self.in_shape)
+        if cut < 0 or tuple(shape[cut:]) != self.in_shape:
+            raise ValueError(f"Shape mismatch: expected {shape[cut:]} but got {self.in_shape}")
+        return tuple(shape[:cut]) + self.out_shape
+
+    def inverse_shape(self, shape):
+        cut = len(shape) - len(self.out_shape)
+        if cut < 0 or tuple(shape[cut:]) != self.out_shape:
+            raise ValueError(f"Shape mismatch: expected {shape[cut:]} but got {self.out_shape}")
+        return tuple(shape[:cut]) + self.in_shape
+
+
 from .bijections import (AbsTransform, AffineTransform, ExpTransform,  # noqa: E402
                          PowerTransform, SigmoidTransform, SoftmaxTransform,
-                         SoftplusTransform, TanhTransform)
+                         SoftplusTransform, StickBreakingTransform, TanhTransform)

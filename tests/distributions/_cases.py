@@ -120,4 +120,15 @@ CASES = {
         m.distributions.Categorical(logits=w), m.distributions.Independent(
             m.distributions.Normal(loc, m.ones_like(loc)), 1)),
         [R.standard_normal(3), R.standard_normal((3, 2))], R.standard_normal((4, 2))),
+    "InverseGamma": (lambda m, c, r: m.distributions.InverseGamma(c, r), [_pos(3) * 3, _pos(3)],
+                     _pos(4, 3)),
+    "FisherSnedecor": (lambda m, a, b: m.distributions.FisherSnedecor(a, b),
+                       [_pos(3) * 4, np.array([1.5, 3.0, 9.0])], _pos(4, 3)),
+    "Kumaraswamy": (lambda m, a, b: m.distributions.Kumaraswamy(a, b), [_pos(3) * 2, _pos(3) * 2],
+                    R.random((4, 3)) * 0.9 + 0.05),
+    "LogisticNormal": (lambda m, loc, scale: m.distributions.LogisticNormal(loc, scale),
+                       [R.standard_normal((2, 3)), _pos(3)], _simplex(4, 2, 4)),
+    "OneHotCategoricalStraightThrough": (
+        lambda m, l: m.distributions.OneHotCategoricalStraightThrough(logits=l),
+        [R.standard_normal((2, 4))], np.eye(4)[R.integers(0, 4, (5, 2))]),
 }
