@@ -185,7 +185,8 @@ def _run(args):
         out(f"Training interrupted in epoch {trainer.epoch + 1}; state saved to {where}.")
         spec = trainer.metadata["config"]["model"]
         again = f" --model {spec}" if is_file_spec(str(spec)) else ""  # never taken from a file
-        out(f"Continue with: galton train --resume {where} --epochs "
+        n = f"--nproc-per-node {args.nproc_per_node} " if args.nproc_per_node else ""
+        out(f"Continue with: galton train {n}--resume {where} --epochs "
             f"{trainer.metadata['config']['epochs']}{again}")
         return EXIT_INTERRUPTED
     m = result["metrics"]

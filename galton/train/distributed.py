@@ -100,9 +100,12 @@ def abort(exc, status):
     me = rank()
     if me:
         time.sleep(1.0)
-    what = "interrupted" if isinstance(exc, KeyboardInterrupt) else \
-        f"{type(exc).__name__}: {one_line(exc)}"
-    print(f"galton train: rank {me} failed: {what}", file=sys.stderr, flush=True)
+    if isinstance(exc, KeyboardInterrupt):  # Ctrl-C outside the fit loop (which saves)
+        print(f"galton train: interrupted (rank {me}); stopping all ranks", file=sys.stderr,
+              flush=True)
+    else:
+        print(f"galton train: rank {me} failed: {type(exc).__name__}: {one_line(exc)}",
+              file=sys.stderr, flush=True)
     from .. import distributed as dist
     if dist.is_initialized():
         from ..distributed import _mpi
