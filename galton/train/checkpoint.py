@@ -87,7 +87,7 @@ def load_training_state(trainer, path):
         grandom.set_rng_state(ranks[me] if len(ranks) == _dist.world_size() else state["rng"])
         trainer.epoch = int(state["epoch"])
         trainer.global_step = int(state.get("global_step") or 0)
-        _resume_position(trainer, state.get("position"), path)
+        _resume_position(trainer, state.get("position"))
         trainer.history = list(state["history"])
     except (RuntimeError, ValueError, TypeError, KeyError, IndexError) as exc:
         # a shape mismatch or a malformed entry: say which checkpoint does not fit
@@ -101,7 +101,7 @@ def load_training_state(trainer, path):
     return state
 
 
-def _resume_position(trainer, pos, path):
+def _resume_position(trainer, pos):
     """A checkpoint saved inside an epoch: the trainer continues from its next batch."""
     from .trainer import _fresh_position
     trainer.position = _fresh_position()

@@ -128,6 +128,11 @@ class Trainer:
         if pos["step"] == 0:
             pos["rng"] = grandom.get_rng_state()
             return iter(loader)
+        if pos["step"] >= len(loader) or pos.get("steps") not in (None, len(loader)):
+            raise ValueError(f"the checkpoint stopped after batch {pos['step']} of "
+                             f"{pos.get('steps')} of epoch {self.epoch + 1}, but this run has "
+                             f"{len(loader)} batches per epoch (another --batch-size, --limit "
+                             "or dataset?): resume it with the settings it was saved with")
         now = grandom.get_rng_state()
         if pos.get("rng") is not None:
             grandom.set_rng_state(pos["rng"])

@@ -239,3 +239,14 @@ def test_max_steps_inside_an_epoch_then_resume_equals_an_uninterrupted_run(tmp_p
         np.testing.assert_array_equal(resumed.model.state_dict()[k]._data, v._data, err_msg=k)
     strip = [{k: v for k, v in h.items() if k != "seconds"} for h in full.history]
     assert [{k: v for k, v in h.items() if k != "seconds"} for h in resumed.history] == strip
+
+
+def test_a_mid_epoch_checkpoint_refuses_a_loader_of_another_length(tmp_path):
+    x, y = blobs(n=64)
+    trainer = make_trainer(mlp(), max_steps=2, checkpoint_dir=str(tmp_path))
+    trainer.fit(DataLoader(TensorDataset(x, y), batch_size=16, shuffle=True), epochs=2)
+    other = make_trainer(mlp())
+    other.resume(tmp_path / "last.safetensors")
+    with pytest.raises(ValueError, match="stopped after batch 2 of 4 of epoch 1, but this run "
+                                         "has 2 batches per epoch"):
+        other.fit(DataLoader(TensorDataset(x, y), batch_size=32, shuffle=True), epochs=2)
