@@ -14,7 +14,7 @@ __all__ = ["build", "read_weights", "conversion_hint"]
 
 
 # the constructors torchvision also has; the others (the seeds' networks) have no published weights
-_TORCHVISION = ("alexnet", "vgg", "resnet")
+_TORCHVISION = ("alexnet", "vgg", "resnet", "densenet", "mobilenet", "efficientnet", "vit_")
 
 
 def conversion_hint(builder):
@@ -92,10 +92,11 @@ def read_weights(weights, builder, pretrained=None):
     return _state_dict_of(state)
 
 
-def build(make, weights, builder, pretrained=None):
-    """``make()`` the model, then load ``weights`` into it (see :func:`read_weights`)."""
+def build(make, weights, builder, pretrained=None, fix_keys=None):
+    """``make()`` the model, then load ``weights`` into it (see :func:`read_weights`);
+    ``fix_keys(state)`` renames the keys of older checkpoints first."""
     state = read_weights(weights, builder, pretrained)
     model = make()
     if state is not None:
-        model.load_state_dict(state)
+        model.load_state_dict(fix_keys(dict(state)) if fix_keys else state)
     return model

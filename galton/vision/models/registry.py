@@ -4,10 +4,15 @@ The command line and the examples pick a network with a string; this table is wh
 strings live.
 """
 from .alexnet import alexnet
+from .densenet import densenet121, densenet161, densenet169, densenet201
+from .efficientnet import efficientnet_b0, efficientnet_b1, efficientnet_b2, efficientnet_b3, \
+    efficientnet_b4, efficientnet_b5, efficientnet_v2_s
 from .lenet import lenet5
 from .mnist_cnn import fashion_cnn, mlp, mnist_cnn
-from .resnet import resnet18, resnet34, resnet50
+from .mobilenet import mobilenet_v2, mobilenet_v3_large, mobilenet_v3_small
+from .resnet import resnet18, resnet34, resnet50, resnext50_32x4d, wide_resnet50_2
 from .vgg import vgg11, vgg16
+from .vision_transformer import vit_b_16, vit_b_32
 
 __all__ = ["get_model", "get_model_builder", "list_models"]
 
@@ -22,6 +27,13 @@ _BUILDERS = {
     "resnet50": resnet50,
     "fashion_cnn": fashion_cnn,
     "mlp": mlp,
+    # torchvision's newer families (the larger members are reached as models.<name>)
+    **{f.__name__: f for f in (densenet121, densenet161, densenet169, densenet201,
+                               mobilenet_v2, mobilenet_v3_large, mobilenet_v3_small,
+                               efficientnet_b0, efficientnet_b1, efficientnet_b2,
+                               efficientnet_b3, efficientnet_b4, efficientnet_b5,
+                               efficientnet_v2_s, vit_b_16, vit_b_32, resnext50_32x4d,
+                               wide_resnet50_2)},
 }
 
 

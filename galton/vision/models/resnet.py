@@ -11,9 +11,13 @@ classes). For transfer learning (book lesson 19), freeze everything and replace 
 from ... import nn
 from ...nn import init
 from ._weights import build
+from .weights import _weights, register_weights, weights_enum
 
 __all__ = ["ResNet", "BasicBlock", "Bottleneck", "conv1x1", "conv3x3", "resnet18", "resnet34",
-           "resnet50", "resnet101", "resnet152"]
+           "resnet50", "resnet101", "resnet152", "resnext50_32x4d", "resnext101_32x8d",
+           "resnext101_64x4d", "wide_resnet50_2", "wide_resnet101_2", "ResNeXt50_32X4D_Weights",
+           "ResNeXt101_32X8D_Weights", "ResNeXt101_64X4D_Weights", "Wide_ResNet50_2_Weights",
+           "Wide_ResNet101_2_Weights"]
 
 
 def conv3x3(in_planes, out_planes, stride=1, groups=1, dilation=1):
@@ -196,3 +200,69 @@ def resnet101(*, weights=None, progress=True, **kwargs):
 def resnet152(*, weights=None, progress=True, **kwargs):
     """ResNet-152: Bottlenecks [3, 8, 36, 3]."""
     return _resnet("resnet152", Bottleneck, [3, 8, 36, 3], weights, kwargs)
+
+
+# --- ResNeXt (grouped 3×3 convolutions) and Wide ResNet (twice the bottleneck width) ------------
+def _grouped(name, layers, groups, width_per_group, weights, kwargs):
+    kwargs.setdefault("groups", groups)
+    kwargs.setdefault("width_per_group", width_per_group)
+    return _resnet(name, Bottleneck, layers, weights, kwargs)
+
+
+def resnext50_32x4d(*, weights=None, progress=True, **kwargs):
+    """ResNeXt-50 32×4d: 32 groups of width 4 in each bottleneck; 25,028,904 parameters."""
+    return _grouped("resnext50_32x4d", [3, 4, 6, 3], 32, 4, weights, kwargs)
+
+
+def resnext101_32x8d(*, weights=None, progress=True, **kwargs):
+    """ResNeXt-101 32×8d: 88,791,336 parameters."""
+    return _grouped("resnext101_32x8d", [3, 4, 23, 3], 32, 8, weights, kwargs)
+
+
+def resnext101_64x4d(*, weights=None, progress=True, **kwargs):
+    """ResNeXt-101 64×4d: 83,455,272 parameters."""
+    return _grouped("resnext101_64x4d", [3, 4, 23, 3], 64, 4, weights, kwargs)
+
+
+def wide_resnet50_2(*, weights=None, progress=True, **kwargs):
+    """Wide ResNet-50-2: ResNet-50 with bottlenecks twice as wide; 68,883,240 parameters."""
+    return _grouped("wide_resnet50_2", [3, 4, 6, 3], 1, 128, weights, kwargs)
+
+
+def wide_resnet101_2(*, weights=None, progress=True, **kwargs):
+    """Wide ResNet-101-2: 126,886,696 parameters."""
+    return _grouped("wide_resnet101_2", [3, 4, 23, 3], 1, 128, weights, kwargs)
+
+
+_NEW = "https://github.com/pytorch/vision/issues/3995#new-recipe"
+_RX = "https://github.com/pytorch/vision/tree/main/references/classification#resnext"
+_WIDE = "https://github.com/pytorch/vision/pull/912#issue-445437439"
+
+
+def _v1_v2(enum_name, builder, v1, v2, params):
+    members = {"IMAGENET1K_V1": _weights(v1[0], 224, params, v1[1], v1[2], v1[3])}
+    if v2 is not None:
+        members["IMAGENET1K_V2"] = _weights(v2[0], 224, params, v2[1], v2[2], _NEW, resize=232)
+    return register_weights(builder, weights_enum(enum_name, members, list(members)[-1]))
+
+
+ResNeXt50_32X4D_Weights = _v1_v2(
+    "ResNeXt50_32X4D_Weights", "resnext50_32x4d",
+    ("resnext50_32x4d-7cdf4587.pth", 77.618, 93.698, _RX),
+    ("resnext50_32x4d-1a0047aa.pth", 81.198, 95.340), 25028904)
+ResNeXt101_32X8D_Weights = _v1_v2(
+    "ResNeXt101_32X8D_Weights", "resnext101_32x8d",
+    ("resnext101_32x8d-8ba56ff5.pth", 79.312, 94.526, _RX),
+    ("resnext101_32x8d-110c445d.pth", 82.834, 96.228), 88791336)
+ResNeXt101_64X4D_Weights = register_weights("resnext101_64x4d", weights_enum(
+    "ResNeXt101_64X4D_Weights", {"IMAGENET1K_V1": _weights(
+        "resnext101_64x4d-173b62eb.pth", 224, 83455272, 83.246, 96.454,
+        "https://github.com/pytorch/vision/pull/5935", resize=232)}, "IMAGENET1K_V1"))
+Wide_ResNet50_2_Weights = _v1_v2(
+    "Wide_ResNet50_2_Weights", "wide_resnet50_2",
+    ("wide_resnet50_2-95faca4d.pth", 78.468, 94.086, _WIDE),
+    ("wide_resnet50_2-9ba9bcbe.pth", 81.602, 95.758), 68883240)
+Wide_ResNet101_2_Weights = _v1_v2(
+    "Wide_ResNet101_2_Weights", "wide_resnet101_2",
+    ("wide_resnet101_2-32ee1156.pth", 78.848, 94.284, _WIDE),
+    ("wide_resnet101_2-d733dc28.pth", 82.510, 96.020), 126886696)

@@ -11,7 +11,8 @@ import os
 from dataclasses import dataclass, field
 
 __all__ = ["Weights", "WeightsEnum", "ImageClassification", "checkpoint_dir", "get_weight",
-           "weights_enum_of", "AlexNet_Weights", "ResNet18_Weights", "ResNet34_Weights",
+           "weights_enum_of", "register_weights", "get_model_weights", "weights_enum", "AlexNet_Weights",
+           "ResNet18_Weights", "ResNet34_Weights",
            "ResNet50_Weights", "ResNet101_Weights", "ResNet152_Weights", "VGG11_Weights",
            "VGG11_BN_Weights", "VGG13_Weights", "VGG13_BN_Weights", "VGG16_Weights",
            "VGG16_BN_Weights", "VGG19_Weights", "VGG19_BN_Weights"]
@@ -25,23 +26,26 @@ class ImageClassification:
     image or a (..., C, H, W) tensor image (uint8 or float in [0, 1])."""
 
     def __init__(self, *, crop_size, resize_size=256, mean=(0.485, 0.456, 0.406),
-                 std=(0.229, 0.224, 0.225)):
+                 std=(0.229, 0.224, 0.225), interpolation=None):
+        from ..transforms.functional import InterpolationMode
         self.crop_size, self.resize_size = [crop_size], [resize_size]
         self.mean, self.std = list(mean), list(std)
+        self.interpolation = interpolation or InterpolationMode.BILINEAR
 
     def __call__(self, img):
         from ... import float32, is_tensor
         from ..transforms import functional as F
         if not is_tensor(img):
             img = F.pil_to_tensor(img)
-        img = F.center_crop(F.resize(img, self.resize_size, antialias=True), self.crop_size)
+        img = F.resize(img, self.resize_size, interpolation=self.interpolation, antialias=True)
+        img = F.center_crop(img, self.crop_size)
         img = F.convert_image_dtype(img, float32)
         return F.normalize(img, mean=self.mean, std=self.std)
 
     def __repr__(self):
         return (f"ImageClassification(\n    crop_size={self.crop_size}\n    resize_size="
                 f"{self.resize_size}\n    mean={self.mean}\n    std={self.std}\n    "
-                "interpolation=InterpolationMode.BILINEAR\n)")
+                f"interpolation={self.interpolation}\n)")
 
 
 @dataclass(frozen=True)
@@ -145,12 +149,20 @@ def _imagenet_categories():
 _IMAGENET_CATEGORIES = _imagenet_categories()
 
 
-def _weights(file, crop, params, acc1, acc5, recipe, resize=256, **extra):
+def _weights(file, crop, params, acc1, acc5, recipe, resize=256, interpolation=None,
+             norm=None, **extra):
     meta = {"num_params": params, "min_size": (1, 1) if "vgg" not in file else (32, 32),
             "categories": _IMAGENET_CATEGORIES, "recipe": recipe,
             "_metrics": {"ImageNet-1K": {"acc@1": acc1, "acc@5": acc5}}, **extra}
-    return Weights(url=_BASE + file, meta=meta,
-                   transforms=lambda: ImageClassification(crop_size=crop, resize_size=resize))
+    preset = {"crop_size": crop, "resize_size": resize, "interpolation": interpolation}
+    if norm is not None:  # (mean, std) other than ImageNet's
+        preset["mean"], preset["std"] = norm
+    return Weights(url=_BASE + file, meta=meta, transforms=lambda: ImageClassification(**preset))
+
+
+def weights_enum(name, members, default):
+    """A ``*_Weights`` enum named ``name`` holding ``members`` ({name: Weights}) and DEFAULT."""
+    return WeightsEnum(name, {**members, "DEFAULT": members[default]}, module=__name__)
 
 
 _CLASSIC = "https://github.com/pytorch/vision/tree/main/references/classification#resnet"
@@ -220,9 +232,26 @@ _BY_BUILDER = {"alexnet": AlexNet_Weights, "resnet18": ResNet18_Weights,
                "vgg19_bn": VGG19_BN_Weights}
 
 
+def register_weights(builder, enum_cls):
+    """Make ``enum_cls`` the weights enum of the constructor named ``builder`` (the model
+    files of the zoo call this for their own enums)."""
+    _BY_BUILDER[builder] = enum_cls
+    return enum_cls
+
+
 def weights_enum_of(builder):
     """The ``*_Weights`` enum of a constructor name, or None (the seeds' networks)."""
     return _BY_BUILDER.get(builder)
+
+
+def get_model_weights(name):
+    """The ``*_Weights`` enum of a model, by name (``"resnet18"``) or constructor
+    (torchvision's ``get_model_weights``)."""
+    key = name if isinstance(name, str) else getattr(name, "__name__", "")
+    enum_cls = _BY_BUILDER.get(key.lower())
+    if enum_cls is None:
+        raise ValueError(f"Unknown model {name!r}: no weights enum is registered for it")
+    return enum_cls
 
 
 def get_weight(name):
