@@ -21,7 +21,7 @@ import urllib.error
 import urllib.request
 
 __all__ = ["DownloadError", "calculate_md5", "check_integrity", "local_dataset_dirs",
-           "find_local_copy", "download_url", "extract_archive"]
+           "find_local_copy", "download_url", "extract_archive", "fetch", "extract_zip"]
 
 USER_AGENT = "galton/0.1 (+https://pypi.org/project/galton)"
 _CHUNK = 1 << 16
@@ -220,3 +220,42 @@ def extract_archive(archive, to_path, members):
             with tar.extractfile(info) as src, open(dest + ".part", "wb") as out:
                 shutil.copyfileobj(src, out)
             os.replace(dest + ".part", dest)
+
+
+def fetch(folder, filename, md5, urls, local_dirs=(), hint="", progress=True):
+    """``folder/filename`` with the right MD5: kept if already there, else copied from a local
+    copy (:func:`find_local_copy`), else downloaded from the first of ``urls`` that works."""
+    path = os.path.join(folder, filename)
+    if check_integrity(path, md5):
+        return path
+    os.makedirs(folder, exist_ok=True)
+    local = find_local_copy(filename, md5, local_dirs)
+    if local is not None:
+        return copy_local(local, path)
+    return download_url(urls, path, md5, progress=progress, hint=hint)
+
+
+def extract_zip(archive, to_path, prefix):
+    """Extract the regular files under ``prefix`` (a folder inside the zip) into ``to_path``,
+    each path checked so that a crafted archive cannot write outside ``to_path``; return how
+    many were written."""
+    import zipfile
+    to_root = os.path.abspath(to_path)
+    count = 0
+    try:
+        zf = zipfile.ZipFile(archive)
+    except zipfile.BadZipFile as exc:
+        raise ValueError(f"{archive}: not a zip archive ({exc})") from None
+    with zf:
+        for info in zf.infolist():
+            if info.is_dir() or not info.filename.startswith(prefix):
+                continue
+            dest = os.path.abspath(os.path.join(to_root, info.filename))
+            if os.path.commonpath([dest, to_root]) != to_root:
+                raise ValueError(f"{archive}: member {info.filename} points outside {to_path}")
+            os.makedirs(os.path.dirname(dest), exist_ok=True)
+            with zf.open(info) as src, open(dest + ".part", "wb") as out:
+                shutil.copyfileobj(src, out)
+            os.replace(dest + ".part", dest)
+            count += 1
+    return count

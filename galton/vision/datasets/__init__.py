@@ -1,10 +1,14 @@
 """Image datasets shaped like ``torchvision.datasets``, plus the shipped ``MNISTSample``."""
-from .cifar import CIFAR10
+from .celeba import CelebA
+from .cifar import CIFAR10, CIFAR100
 from .fake import FakeData
 from .folder import DatasetFolder, ImageFolder, default_loader
 from .mnist import KMNIST, MNIST, FashionMNIST
 from .sample import MNISTSample
+from .stl10 import STL10
+from .svhn import SVHN
 from .vision import StandardTransform, VisionDataset
 
-__all__ = ["MNIST", "FashionMNIST", "KMNIST", "CIFAR10", "MNISTSample", "ImageFolder",
+__all__ = ["MNIST", "FashionMNIST", "KMNIST", "CIFAR10", "CIFAR100", "SVHN", "STL10", "CelebA",
+           "MNISTSample", "ImageFolder",
            "DatasetFolder", "FakeData", "VisionDataset", "StandardTransform", "default_loader"]
