@@ -1,4 +1,5 @@
-"""Pictures of a batch: ``make_grid`` and ``save_image``, as ``torchvision.utils``.
+"""Pictures of a batch: ``make_grid`` and ``save_image``, as ``torchvision.utils``; the
+drawing functions (boxes, masks, keypoints, flow) live in :mod:`._draw`.
 
 ``save_image(fake, "samples.png", normalize=True)`` is how the GAN and VAE programs look at
 what they generate. Same arguments and same pixels as torchvision's: the images are laid out
@@ -11,9 +12,11 @@ import math
 import numpy as np
 
 from ..tensor import Tensor
+from ._draw import draw_bounding_boxes, draw_keypoints, draw_segmentation_masks, flow_to_image
 from .io import require_pil
 
-__all__ = ["make_grid", "save_image"]
+__all__ = ["make_grid", "save_image", "draw_bounding_boxes", "draw_segmentation_masks",
+           "draw_keypoints", "flow_to_image"]
 
 
 def _as_batch(tensor):
