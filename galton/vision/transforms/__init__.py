@@ -3,6 +3,10 @@
 >>> transform = Compose([ToTensor(), Normalize(mean=(0.5,), std=(0.5,))])
 """
 from . import functional
+from .autoaugment import AutoAugment, AutoAugmentPolicy, RandAugment, TrivialAugmentWide
+from .extra import (FiveCrop, LinearTransformation, RandomAdjustSharpness, RandomAutocontrast,
+                    RandomChoice, RandomEqualize, RandomInvert, RandomOrder, RandomPosterize,
+                    RandomSolarize, TenCrop)
 from .augment import (RandomAffine, RandomApply, RandomCrop, RandomHorizontalFlip,
                       RandomPerspective, RandomResizedCrop, RandomRotation, RandomVerticalFlip)
 from .functional import InterpolationMode
@@ -16,4 +20,7 @@ __all__ = ["functional", "InterpolationMode", "Compose", "ToTensor", "PILToTenso
            "Lambda", "Grayscale", "RandomApply", "RandomCrop", "RandomResizedCrop",
            "RandomHorizontalFlip", "RandomVerticalFlip", "RandomRotation", "RandomAffine",
            "RandomPerspective", "ColorJitter", "RandomGrayscale", "GaussianBlur",
-           "RandomErasing", "AddGaussianNoise"]
+           "RandomErasing", "AddGaussianNoise", "RandomChoice", "RandomOrder", "FiveCrop",
+           "TenCrop", "LinearTransformation", "RandomInvert", "RandomPosterize",
+           "RandomSolarize", "RandomAdjustSharpness", "RandomAutocontrast", "RandomEqualize",
+           "AutoAugmentPolicy", "AutoAugment", "RandAugment", "TrivialAugmentWide"]

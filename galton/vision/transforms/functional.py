@@ -16,6 +16,8 @@ from . import _functional_tensor as _t
 from ._functional_color import (adjust_brightness, adjust_contrast, adjust_hue,  # noqa: F401
                                 adjust_saturation, erase, gaussian_blur, rgb_to_grayscale,
                                 to_grayscale)
+from ._functional_extra import (adjust_sharpness, autocontrast, equalize,  # noqa: F401
+                                five_crop, invert, posterize, solarize, ten_crop)
 from ._functional_pil import image_kind as _kind
 from ._functional_pil import wrap as _wrap
 
