@@ -353,3 +353,93 @@ def test_extract_zip_refuses_paths_outside(tmp_path):
     (tmp_path / "b.zip").write_bytes(b"not a zip")
     with pytest.raises(ValueError, match=r"b\.zip: not a zip archive"):
         extract_zip(tmp_path / "b.zip", str(tmp_path / "out"), "")
+
+
+# --- USPS and SEMEION ---------------------------------------------------------------------------
+def test_usps_reads_libsvm_rows(server, offline, tmp_path, monkeypatch):
+    import bz2
+    rng = np.random.default_rng(5)
+    vals = rng.uniform(-1, 1, (3, 256)).astype(np.float32)
+    vals[0, 0], vals[0, 1] = -1.0, 1.0
+    labels = [10, 1, 4]
+    text = "".join(f"{lab} " + " ".join(f"{i + 1}:{v:.6f}" for i, v in enumerate(row)) + "\n"
+                   for lab, row in zip(labels, vals))
+    blob = bz2.compress(text.encode())
+    server.files["/usps/usps.t.bz2"] = blob
+    monkeypatch.setitem(datasets.USPS.split_list, "test",
+                        (server.url + "/usps/usps.t.bz2", "usps.t.bz2", _md5(blob)))
+    ds = datasets.USPS(str(tmp_path), train=False, download=True)
+    assert len(ds) == 3 and ds.data.shape == (3, 16, 16) and ds.targets == [9, 0, 3]
+    assert ds.data[0, 0, 0] == 0 and ds.data[0, 0, 1] == 255
+    want = ((np.float32(np.round(vals[2, 17], 6)) + 1) / 2 * 255).astype(np.uint8)
+    assert ds.data[2, 1, 1] == want
+    img, label = ds[1]
+    assert img.mode == "L" and img.size == (16, 16) and label == 0
+    with pytest.raises(RuntimeError, match=r"usps\.bz2"):
+        datasets.USPS(str(tmp_path), train=True)
+    (tmp_path / "usps.t.bz2").write_bytes(b"damaged")
+    with pytest.raises(RuntimeError, match="another MD5 is refused"):
+        datasets.USPS(str(tmp_path), train=False)
+
+
+def test_semeion_reads_one_hot_rows(server, offline, tmp_path, monkeypatch):
+    rng = np.random.default_rng(6)
+    pix = rng.integers(0, 2, (4, 256))
+    onehot = np.eye(10, dtype=int)[[3, 0, 9, 3]]
+    text = "\n".join(" ".join(f"{v}.0000" for v in p) + " " + " ".join(map(str, o))
+                     for p, o in zip(pix, onehot)) + "\n"
+    server.files["/uci/semeion.data"] = text.encode()
+    monkeypatch.setattr(datasets.SEMEION, "url", server.url + "/uci/semeion.data")
+    monkeypatch.setattr(datasets.SEMEION, "md5_checksum", _md5(text.encode()))
+    ds = datasets.SEMEION(str(tmp_path))  # download=True by default, as torchvision
+    assert len(ds) == 4 and ds.labels.tolist() == [3, 0, 9, 3]
+    np.testing.assert_array_equal(ds.data.reshape(4, 256), pix * 255)
+    assert ds[2][1] == 9 and ds[2][0].size == (16, 16)
+    server.files["/uci/semeion.data"] = b"1 2 3\n"
+    monkeypatch.setattr(datasets.SEMEION, "md5_checksum", _md5(b"1 2 3\n"))
+    with pytest.raises(ValueError, match="expected 266 columns"):
+        datasets.SEMEION(str(tmp_path / "other"))
+
+
+# --- QMNIST ---------------------------------------------------------------------------------------
+def test_qmnist_subsets_compat_and_xz(server, offline, tmp_path, monkeypatch):
+    import gzip
+    import lzma
+    from galton.vision.io import write_idx
+    rng = np.random.default_rng(7)
+    images = rng.integers(0, 256, (12, 28, 28), dtype=np.uint8)
+    labels = rng.integers(0, 100, (12, 8)).astype(np.int32)
+    labels[:, 0] = rng.integers(0, 10, 12)
+    src = tmp_path / "src"
+    src.mkdir()
+    write_idx(src / "i", images)
+    write_idx(src / "l", labels)
+    files = {"qmnist-test-images-idx3-ubyte.gz": gzip.compress((src / "i").read_bytes()),
+             "qmnist-test-labels-idx2-int.gz": gzip.compress((src / "l").read_bytes()),
+             "xnist-images-idx3-ubyte.xz": lzma.compress((src / "i").read_bytes()),
+             "xnist-labels-idx2-int.xz": lzma.compress((src / "l").read_bytes())}
+    res = {"train": datasets.QMNIST.resources["train"]}
+    for key, names in (("test", list(files)[:2]), ("nist", list(files)[2:])):
+        res[key] = []
+        for name in names:
+            server.files["/q/" + name] = files[name]
+            res[key].append((server.url + "/q/" + name, _md5(files[name])))
+    monkeypatch.setattr(datasets.QMNIST, "resources", res)
+    root = str(tmp_path / "data")
+    test = datasets.QMNIST(root, train=False, download=True)
+    assert len(test) == 12 and test.targets.shape == (12, 8)
+    np.testing.assert_array_equal(test.data.numpy(), images)
+    img, target = test[4]
+    assert target == labels[4, 0] and img.size == (28, 28)
+    full = datasets.QMNIST(root, what="test", compat=False)
+    np.testing.assert_array_equal(full[4][1].numpy(), labels[4])
+    # test10k / test50k cut the 60,000 test digits at 10,000: here all 12 are "test10k"
+    assert len(datasets.QMNIST(root, what="test10k")) == 12
+    assert len(datasets.QMNIST(root, what="test50k")) == 0
+    nist = datasets.QMNIST(root, what="nist", download=True)
+    np.testing.assert_array_equal(nist.targets.numpy(), labels)
+    assert "Split: nist" in repr(nist)
+    with pytest.raises(ValueError, match="Unknown value 'val' for argument what"):
+        datasets.QMNIST(root, what="val")
+    with pytest.raises(RuntimeError, match="qmnist-train-images-idx3-ubyte.gz"):
+        datasets.QMNIST(root, what="train")
