@@ -20,7 +20,10 @@ COUNTS = {"densenet121": 7_978_856, "densenet161": 28_681_000, "densenet169": 14
           "efficientnet_b2": 9_109_994, "efficientnet_b3": 12_233_232,
           "efficientnet_b4": 19_341_616, "efficientnet_b5": 30_389_784,
           "efficientnet_v2_s": 21_458_488, "vit_b_16": 86_567_656, "vit_b_32": 88_224_232,
-          "resnext50_32x4d": 25_028_904, "wide_resnet50_2": 68_883_240}
+          "resnext50_32x4d": 25_028_904, "wide_resnet50_2": 68_883_240,
+          "squeezenet1_0": 1_248_424, "squeezenet1_1": 1_235_496,
+          "shufflenet_v2_x0_5": 1_366_792, "shufflenet_v2_x1_0": 2_278_604,
+          "shufflenet_v2_x1_5": 3_503_624, "shufflenet_v2_x2_0": 7_393_996}
 # b6, b7, v2_m, v2_l, vit_l_*, vit_h_14 equal theirs too (43,040,704; 66,347,960; 54,139,356;
 # 118,515,272; 304,326,632; 306,535,400; 632,045,800), as do resnext101_32x8d 88,791,336,
 # resnext101_64x4d 83,455,272 and wide_resnet101_2 126,886,696, but they take seconds and
@@ -79,6 +82,15 @@ KEYS = {
         "features.2.0.block.1.0.weight": (48, 96, 1, 1),
         "features.4.0.block.2.fc1.weight": (16, 256, 1, 1),
         "features.7.0.weight": (1280, 256, 1, 1), "classifier.1.weight": (1000, 1280)},
+    "squeezenet1_1": {
+        "features.0.weight": (64, 3, 3, 3), "features.3.squeeze.weight": (16, 64, 1, 1),
+        "features.3.expand1x1.weight": (64, 16, 1, 1),
+        "features.3.expand3x3.weight": (64, 16, 3, 3), "classifier.1.weight": (1000, 512, 1, 1)},
+    "shufflenet_v2_x1_0": {
+        "conv1.0.weight": (24, 3, 3, 3), "stage2.0.branch1.0.weight": (24, 1, 3, 3),
+        "stage2.0.branch1.2.weight": (58, 24, 1, 1), "stage2.0.branch2.0.weight": (58, 24, 1, 1),
+        "stage2.1.branch2.3.weight": (58, 1, 3, 3), "stage4.3.branch2.6.running_mean": (232,),
+        "conv5.0.weight": (1024, 464, 1, 1), "fc.weight": (1000, 1024)},
     "vit_b_16": {
         "class_token": (1, 1, 768), "conv_proj.weight": (768, 3, 16, 16),
         "encoder.pos_embedding": (1, 197, 768),
@@ -104,6 +116,7 @@ def test_state_dict_keys_and_shapes_are_torchvisions(name):
 
 
 @pytest.mark.parametrize("name,size", [("densenet121", 64), ("mobilenet_v2", 32),
+                                       ("squeezenet1_0", 64), ("shufflenet_v2_x0_5", 32),
                                        ("mobilenet_v3_large", 32), ("mobilenet_v3_small", 32),
                                        ("efficientnet_b0", 32), ("efficientnet_v2_s", 32)])
 def test_forward_shape_num_classes_and_backward(name, size):
@@ -357,6 +370,14 @@ def test_get_model_weights_by_name_or_builder():
     assert models.get_model_weights("resnext101_64x4d").DEFAULT.meta["num_params"] == 83_455_272
     with pytest.raises(ValueError, match="mnist_cnn"):
         models.get_model_weights("mnist_cnn")
+
+
+def test_shufflenet_channel_shuffle_interleaves_the_two_halves():
+    from galton.vision.models.small_nets import channel_shuffle
+    x = galton.arange(6.0).reshape(1, 6, 1, 1)
+    assert channel_shuffle(x, 2).reshape(-1).tolist() == [0, 3, 1, 4, 2, 5]
+    with pytest.raises(ValueError, match="stride == 1"):
+        models.small_nets.ShuffleUnit(10, 24, 1)
 
 
 def test_resnext_groups_and_wide_widths():

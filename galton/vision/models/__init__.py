@@ -40,6 +40,10 @@ from .weights import AlexNet_Weights, ResNet18_Weights, ResNet34_Weights, ResNet
     ResNet101_Weights, ResNet152_Weights, VGG11_BN_Weights, VGG11_Weights, VGG13_BN_Weights, \
     VGG13_Weights, VGG16_BN_Weights, VGG16_Weights, VGG19_BN_Weights, VGG19_Weights, Weights, \
     WeightsEnum, get_model_weights, get_weight
+from .small_nets import ShuffleNet_V2_X0_5_Weights, ShuffleNet_V2_X1_0_Weights, \
+    ShuffleNet_V2_X1_5_Weights, ShuffleNet_V2_X2_0_Weights, ShuffleNetV2, SqueezeNet, \
+    SqueezeNet1_0_Weights, SqueezeNet1_1_Weights, shufflenet_v2_x0_5, shufflenet_v2_x1_0, \
+    shufflenet_v2_x1_5, shufflenet_v2_x2_0, squeezenet1_0, squeezenet1_1
 from .vgg import VGG, vgg11, vgg11_bn, vgg13, vgg13_bn, vgg16, vgg16_bn, vgg19, vgg19_bn
 from .vision_transformer import VisionTransformer, ViT_B_16_Weights, ViT_B_32_Weights, \
     ViT_H_14_Weights, ViT_L_16_Weights, ViT_L_32_Weights, vit_b_16, vit_b_32, vit_h_14, \
@@ -66,4 +70,8 @@ __all__ = ["AlexNet", "alexnet", "LeNet5", "lenet5", "MNISTNet", "mnist_cnn", "F
            "ViT_H_14_Weights", "resnext50_32x4d", "resnext101_32x8d", "resnext101_64x4d",
            "wide_resnet50_2", "wide_resnet101_2", "ResNeXt50_32X4D_Weights",
            "ResNeXt101_32X8D_Weights", "ResNeXt101_64X4D_Weights", "Wide_ResNet50_2_Weights",
-           "Wide_ResNet101_2_Weights", "get_model_weights"]
+           "Wide_ResNet101_2_Weights", "get_model_weights", "SqueezeNet", "squeezenet1_0",
+           "squeezenet1_1", "ShuffleNetV2", "shufflenet_v2_x0_5", "shufflenet_v2_x1_0",
+           "shufflenet_v2_x1_5", "shufflenet_v2_x2_0", "SqueezeNet1_0_Weights",
+           "SqueezeNet1_1_Weights", "ShuffleNet_V2_X0_5_Weights", "ShuffleNet_V2_X1_0_Weights",
+           "ShuffleNet_V2_X1_5_Weights", "ShuffleNet_V2_X2_0_Weights"]
