@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 __all__ = ["Weights", "WeightsEnum", "ImageClassification", "checkpoint_dir", "get_weight",
            "weights_enum_of", "register_weights", "get_model_weights", "weights_enum",
            "AlexNet_Weights", "ResNet18_Weights", "ResNet34_Weights", "ResNet50_Weights",
-           "ResNet101_Weights", "ResNet152_Weights", "VGG11_Weights", "VGG11_BN_Weights", "VGG13_Weights", "VGG13_BN_Weights", "VGG16_Weights",
-           "VGG16_BN_Weights", "VGG19_Weights", "VGG19_BN_Weights"]
+           "ResNet101_Weights", "ResNet152_Weights", "VGG11_Weights", "VGG11_BN_Weights",
+           "VGG13_Weights", "VGG13_BN_Weights", "VGG16_Weights", "VGG16_BN_Weights",
+           "VGG19_Weights", "VGG19_BN_Weights"]
 
 _BASE = "https://download.pytorch.org/models/"
 
