@@ -77,13 +77,16 @@ def _plan(fn, names):
 def wrap(name, fn, method=False):
     """``fn`` with PyTorch's keywords for op ``name`` (``method``: called as ``x.name(...)``)."""
     names, takes_out = SIGNATURES[name]
-    plan = _plan(fn, names)
+    plan = []  # filled on the first call with keywords: inspect.signature of ~550 ops at
+    # import would cost `import galton` tens of milliseconds (issue 18's start-up target)
 
     @functools.wraps(fn)
     def op(*args, **kwargs):
         if not kwargs:
             return fn(*args)
-        return _call(name, fn, plan, takes_out, method, args, kwargs)
+        if not plan:
+            plan.append(_plan(fn, names))
+        return _call(name, fn, plan[0], takes_out, method, args, kwargs)
     op.__wrapped_op__ = fn
     return op
 
