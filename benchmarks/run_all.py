@@ -67,6 +67,8 @@ def _compile_line(r):
         note = (f"torch.compile {tc['min_s']:.3f} s ({tc['ratio_vs_torch_eager']:.2f}× eager "
                 f"PyTorch), compile ≈ {tc['compile_s'] or 0:.1f} s")
     note += f"; galton.compile compile ≈ {c['compile_s'] or 0:.2f} s"
+    if "ratio_min" in r:  # eager galton in the same run: what the fusion itself saves
+        note += f"; eager galton {r['ratio_min']:.2f}× eager PyTorch in the same run"
     return (f"| {r['workload']}, galton.compile | {c['min_s']:.3f} ({c['median_s']:.3f}) | "
             f"{t['min_s']:.3f} ({t['median_s']:.3f}) | {c['ratio_vs_torch_eager']:.2f} {ok} | "
             f"≤ {r['target']} | {_memory(c, t)} | {note} |")
