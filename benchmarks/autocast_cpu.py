@@ -1,6 +1,12 @@
 """Cost of galton.autocast on the CPU: python benchmarks/autocast_cpu.py fp32|fp16|bf16 (one
 process per mode; the table is in docs/optimizers.md)."""
-import time, resource, sys, numpy as np, galton, galton.nn as nn
+import resource
+import sys
+import time
+
+import galton
+import galton.nn as nn
+
 mode = sys.argv[1]
 galton.manual_seed(0)
 m = nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 10))

@@ -32,8 +32,6 @@ BUCKETS = (25.0, 0.25, 0.01)
 def worker(out, steps):
     """One rank of the measurement: 1 process trains the plain model; with several, DDP at
     each bucket size in turn. Rank 0 writes the results as JSON."""
-    import numpy as np
-
     import galton
     import galton.distributed as dist
     from _data import fashion, normalize
