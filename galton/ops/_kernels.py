@@ -42,7 +42,7 @@ def _build():
         return
     ns = _Namespace()
     for name in ("relu_forward", "relu_backward", "max_pool_2x2_forward", "planes_to_nchw_bias",
-                 "max_pool_2x2_backward", "im2col_unit", "col2im_unit", "im2col", "col2im"):
+                 "max_pool_2x2_backward", "im2col_unit", "col2im_unit", "im2col", "col2im", "adam_step"):
         # cache: compiled machine code is kept on disk, so a new process loads it in ms;
         # no fastmath: IEEE order and NaN rules must match the NumPy code exactly
         setattr(ns, name, numba.njit(cache=True, nogil=True)(getattr(_loops, name)))

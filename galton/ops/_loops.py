@@ -12,6 +12,8 @@ ordinary Python too, so a reader can run them by hand on a tiny array.
 
 Every loop writes into an ``out`` array the caller allocated; shapes are checked by the caller.
 """
+import numpy as np
+
 
 
 def relu_forward(x, out):
@@ -161,3 +163,18 @@ def col2im(cols, out, sh, sw, dh, dw, pt, pl):
                             q = z * sw + j * dw - pl
                             if 0 <= q < w_:
                                 out[n, c, r, q] += cols[c, i, j, n, y, z]
+
+
+def adam_step(p, g, m, v, w1, beta2, w2, bc2_sqrt, eps, neg_step):
+    """One Adam update over flat arrays in one pass, each element through PyTorch's order of
+    operations (galton/optim/adam.py has the NumPy form, ten passes over memory):
+    m += w1 (g - m);  v = v beta2 + (g w2) g;  p += (m neg_step) / (sqrt(v) / bc2_sqrt + eps).
+    The scalars come in the arrays' dtype, so every operation rounds as the NumPy code's."""
+    for i in range(p.size):
+        gi = g[i]
+        mi = m[i]
+        mi = mi + w1 * (gi - mi)
+        m[i] = mi
+        vi = v[i] * beta2 + (gi * w2) * gi
+        v[i] = vi
+        p[i] += (mi * neg_step) / (np.sqrt(vi) / bc2_sqrt + eps)

@@ -1,5 +1,6 @@
 """Adam and AdamW: adaptive moments with bias correction (L2 or decoupled weight decay)."""
 from .. import backend
+from ..ops import _kernels
 from .optimizer import (Optimizer, _as_float, _check_betas, _check_eps, _check_lr,
                         _check_not_differentiable, _count_step)
 
@@ -16,6 +17,16 @@ def _lerp_(xp, m, g, w, tmp):
         dt = m.dtype.type
         tmp *= dt(1) - dt(w)  # torch computes 1 - weight in the tensor's precision
         xp.subtract(g, tmp, out=m)
+
+
+def _one_pass(pd, g, m, v):
+    """The compiled kernels when the one-pass update applies (large C-contiguous arrays of
+    one float dtype), else None: other dtypes, layouts and devices take the NumPy code."""
+    k = _kernels.get(pd, g, m, v)
+    dt = pd.dtype
+    if k is None or not all(a.dtype == dt and a.flags.c_contiguous for a in (pd, g, m, v)):
+        return None
+    return k
 
 
 class Adam(Optimizer):
@@ -70,6 +81,20 @@ class Adam(Optimizer):
                         g = g + wd * pd
                 m = st["exp_avg"]._data
                 v = st["exp_avg_sq"]._data
+                bias_correction1 = 1 - beta1 ** t
+                bias_correction2 = 1 - beta2 ** t
+                step_size = lr / bias_correction1
+                bc2_sqrt = bias_correction2 ** 0.5
+                k = None if amsgrad or abs(w1) >= 0.5 else _one_pass(pd, g, m, v)
+                if k is not None:
+                    # the same operations per element in one pass over memory instead of
+                    # ten (the VAE's Adam step, benchmarks/PROFILE.md)
+                    dt = pd.dtype.type
+                    k.adam_step(
+                        pd.reshape(-1), g.reshape(-1), m.reshape(-1), v.reshape(-1), dt(w1),
+                        dt(beta2), dt(w2), dt(bc2_sqrt), dt(eps), dt(-step_size))
+                    p._version += 1
+                    continue
                 tmp = xp.empty_like(pd)
                 _lerp_(xp, m, g, w1, tmp)
                 # v.mul_(beta2).addcmul_(g, g, value=1 - beta2)
@@ -77,10 +102,6 @@ class Adam(Optimizer):
                 xp.multiply(g, w2, out=tmp)
                 tmp *= g
                 v += tmp
-                bias_correction1 = 1 - beta1 ** t
-                bias_correction2 = 1 - beta2 ** t
-                step_size = lr / bias_correction1
-                bc2_sqrt = bias_correction2 ** 0.5
                 if amsgrad:
                     vmax = st["max_exp_avg_sq"]._data
                     xp.maximum(vmax, v, out=vmax)

@@ -52,8 +52,22 @@ IM, COL = ("im2col",), ("col2im",)
 BIAS = ("planes_to_nchw_bias",)   # conv2d's GEMM result to NCHW with its bias (if >= MIN_SIZE)
 POOL = ("max_pool_2x2_forward", "max_pool_2x2_backward")
 RELU = ("relu_forward", "relu_backward")
-FAMILIES = RELU + POOL + IM + COL + BIAS   # a name starting with a family's name belongs to it
+ADAM = ("adam_step",)
+FAMILIES = RELU + POOL + IM + COL + BIAS + ADAM  # a name starting with a family's name is in it
 X, XS = (4, 8, 24, 24), (2, 3, 7, 6)    # big: 18432 elements > MIN_SIZE; small for torch
+
+
+
+def _adam_steps(t, w, opt="Adam", **kw):
+    """Three optimizer steps on a copy of w (the one-pass kernel above MIN_SIZE); the result
+    carries the updated weights, so each row's checks compare them."""
+    p = t.nn.Parameter(w.detach().clone())
+    o = getattr(t.optim, opt)([p], lr=0.01, **kw)
+    for k in range(3):
+        p.grad = (w.detach() * (k + 1)).sin()
+        o.step()
+    return w * p.detach()
+
 
 CASES = [
     Case("conv_3x3_pad1", lambda t, x, w, b: F(t).conv2d(x, w, b, padding=1),
@@ -113,6 +127,8 @@ CASES = [
     Case("relu", lambda t, x: t.relu(x), [X], [(3, 7)], RELU),
     Case("relu_zeros", lambda t, x: F(t).relu(x), [X], [(4, 9)], RELU, gen="zeros"),
     Case("relu_method_1d", lambda t, x: x.relu(), [(20000,)], [(11,)], RELU, gen="zeros"),
+    Case("adam_l2", lambda t, w: _adam_steps(t, w, weight_decay=0.01), [X], [(3, 7)], ADAM),
+    Case("adamw", lambda t, w: _adam_steps(t, w, "AdamW"), [(20000,)], [(11,)], ADAM),
 ]
 CASE_IDS = [c.id for c in CASES]
 
