@@ -16,3 +16,10 @@ try:
 except ModuleNotFoundError as _exc:  # no model zoo yet; any other missing module is a bug
     if _exc.name != f"{__name__}.models":
         raise
+
+from .._version import TorchVersion as _TorchVersion  # noqa: E402
+
+# torchvision's version, as the release whose API galton.vision follows (0.28 is the one
+# PyTorch 2.13 pairs with), with the local label "galton" where PyTorch's builds have "+cpu":
+# a program checking ``torchvision.__version__ >= "0.13"`` for the weights API gets the truth
+__version__ = _TorchVersion("0.28.0+galton")

@@ -11,7 +11,7 @@ import zlib
 
 import numpy as np
 
-__all__ = ["read_idx", "write_idx", "require_pil", "IDX_TYPES"]
+__all__ = ["read_idx", "write_idx", "idx_complete", "IDX_TYPES"]
 
 # type code -> big-endian dtype stored in the file
 IDX_TYPES = {
@@ -123,13 +123,3 @@ def write_idx(path, array):
         body = gzip.compress(body, mtime=0)
     with open(path, "wb") as f:
         f.write(body)
-
-
-def require_pil(what="this"):
-    """``PIL.Image``, or an ImportError that says how to install Pillow."""
-    try:
-        from PIL import Image
-    except ImportError:
-        raise ImportError(f"galton.vision: {what} needs Pillow for images; install it with "
-                          "`pip install pillow` (or `pip install galton[image]`)") from None
-    return Image
