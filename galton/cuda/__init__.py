@@ -13,6 +13,7 @@ import collections
 from .. import backend
 from .._legacy_tensors import CUDA as _TYPED
 from . import amp  # noqa: F401
+from . import nccl  # noqa: F401
 
 globals().update(_TYPED)  # FloatTensor, LongTensor, ...: the CUDA typed tensor classes
 

@@ -17,9 +17,10 @@ from .collectives import (all_gather, all_gather_into_tensor, all_reduce, all_to
 from .objects import all_gather_object, broadcast_object_list, gather_object
 from .p2p import irecv, isend, recv, send
 from .process_group import (GroupMember, ProcessGroup, destroy_process_group, get_backend,
-                            get_process_group_ranks, get_rank, get_world_size, group,
-                            init_process_group, is_available, is_initialized, is_mpi_available,
-                            new_group)
+                            get_default_backend_for_device, get_process_group_ranks, get_rank,
+                            get_world_size, group, init_process_group, is_available,
+                            is_gloo_available, is_initialized, is_mpi_available,
+                            is_nccl_available, new_group)
 from .reduce_op import ReduceOp
 from .work import Work
 
@@ -28,7 +29,8 @@ Backend = type("Backend", (), {"MPI": "mpi", "GLOO": "gloo"})
 __all__ = ["Backend", "GroupMember", "ProcessGroup", "ReduceOp", "Work", "all_gather",
            "all_gather_into_tensor", "all_gather_object", "all_reduce", "all_to_all_single",
            "barrier", "broadcast", "broadcast_object_list", "destroy_process_group", "gather",
-           "gather_object", "get_backend", "get_process_group_ranks", "get_rank",
-           "get_world_size", "group", "init_process_group", "irecv", "is_available",
-           "is_initialized", "is_mpi_available", "isend", "new_group", "recv", "reduce",
-           "reduce_scatter_tensor", "scatter", "send"]
+           "gather_object", "get_backend", "get_default_backend_for_device",
+           "get_process_group_ranks", "get_rank", "get_world_size", "group",
+           "init_process_group", "irecv", "is_available", "is_gloo_available",
+           "is_initialized", "is_mpi_available", "is_nccl_available", "isend", "new_group",
+           "recv", "reduce", "reduce_scatter_tensor", "scatter", "send"]

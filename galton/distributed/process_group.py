@@ -8,8 +8,10 @@ from datetime import timedelta
 from . import _mpi
 
 __all__ = ["ProcessGroup", "GroupMember", "init_process_group", "destroy_process_group",
-           "is_available", "is_initialized", "is_mpi_available", "get_rank", "get_world_size",
-           "get_backend", "new_group", "get_process_group_ranks", "group"]
+           "is_available", "is_initialized", "is_mpi_available", "is_nccl_available",
+           "is_gloo_available", "get_rank", "get_world_size",
+           "get_backend", "new_group", "get_process_group_ranks", "group",
+           "get_default_backend_for_device"]
 
 # The backends galton accepts: MPI is the one engine; "gloo" (PyTorch's CPU backend) runs on it
 # too, so programs written for torch.distributed on CPUs run unchanged.
@@ -60,6 +62,16 @@ def is_available():
 
 def is_mpi_available():
     """True when the MPI backend can be used (the one backend galton has)."""
+    return _mpi.available()
+
+
+def is_nccl_available():
+    """False: galton has no NCCL; its collectives run on MPI (CUDA tensors included)."""
+    return False
+
+
+def is_gloo_available():
+    """Whether ``backend="gloo"`` can be used: galton runs it on MPI, so when MPI can be."""
     return _mpi.available()
 
 
@@ -172,6 +184,20 @@ def get_backend(group=None):
     if resolve(group) is None:
         raise ValueError("Invalid process group specified")
     return "mpi"
+
+
+# the backend a program gets for a device's tensors: PyTorch's "gloo" for the CPU (galton runs
+# it on MPI); for CUDA PyTorch says "nccl", which galton lacks: its collectives on CuPy arrays
+# go through MPI, so that is the answer that init_process_group takes
+_DEVICE_BACKENDS = {"cpu": "gloo", "cuda": "mpi"}
+
+
+def get_default_backend_for_device(device):
+    """The backend for tensors on ``device`` (a ``device`` or a string such as ``"cuda:0"``),
+    as ``init_process_group(backend=...)`` takes it."""
+    from ..backend import device as _device
+    kind = device.type if isinstance(device, _device) else _device(device).type
+    return _DEVICE_BACKENDS[kind]  # device() has refused any other type
 
 
 def get_process_group_ranks(group):

@@ -44,3 +44,9 @@ __all__ = ["AbsTransform", "AffineTransform", "Bernoulli", "Beta", "Binomial", "
            "SoftmaxTransform", "SoftplusTransform", "StickBreakingTransform", "StudentT",
            "TanhTransform", "Transform", "TransformedDistribution", "Uniform", "Weibull",
            "constraints", "identity_transform", "kl_divergence", "register_kl", "transforms"]
+
+import sys as _sys  # noqa: E402
+
+from . import _torch_modules  # noqa: E402
+
+_torch_modules.install(_sys.modules[__name__])  # torch.distributions.multinomial and the like

@@ -5,9 +5,9 @@
 """
 import importlib as _importlib
 
-from . import datasets, io, transforms, utils
+from . import datasets, io, ops, transforms, utils
 
-__all__ = ["datasets", "transforms", "io", "utils"]
+__all__ = ["datasets", "transforms", "io", "ops", "utils"]
 
 try:
     # import_module raises ModuleNotFoundError naming the module (``from . import`` would not)
