@@ -7,11 +7,14 @@ copy already in the hub cache (``get_dir()/owner_repo_branch``, PyTorch's layout
 says how to clone one.
 """
 import contextlib
+import hashlib
 import importlib.util
 import os
+import re
 import sys
+import urllib.parse
 
-__all__ = ["load", "list", "help", "get_dir", "set_dir"]
+__all__ = ["load", "list", "help", "get_dir", "set_dir", "load_state_dict_from_url"]
 
 _hub_dir = None
 
@@ -108,3 +111,38 @@ def help(github, model, force_reload=False, skip_validation=False, trust_repo=No
     return _entry(_hubconf(_repo_dir(github, source)), model).__doc__
 
 
+# the hash prefix torch.hub reads from a weights file's name: resnet18-f37072fd.pth
+_HASH = re.compile(r"-([a-f0-9]*)\.")
+
+
+def _torch_checkpoints():
+    # where PyTorch keeps what torch.hub downloaded: $TORCH_HOME/hub/checkpoints
+    home = os.getenv("TORCH_HOME") or os.path.join(
+        os.getenv("XDG_CACHE_HOME", os.path.expanduser("~/.cache")), "torch")
+    return os.path.join(os.path.expanduser(home), "hub", "checkpoints")
+
+
+def load_state_dict_from_url(url, model_dir=None, map_location=None, progress=True,
+                             check_hash=False, file_name=None, weights_only=False):
+    """The object (a state dict) in the ``torch.save`` file ``url`` names, read from the hub's
+    checkpoints folder (``model_dir``, by default ``get_dir()/checkpoints``) or from PyTorch's own
+    cache ($TORCH_HOME/hub/checkpoints), never unpickled (see galton.serialization). galton
+    downloads nothing: a missing file is an error saying where to put it. With ``check_hash``,
+    the file's SHA-256 must begin with the hex digits after the last ``-`` of its name."""
+    name = file_name or os.path.basename(urllib.parse.urlparse(url).path)
+    folders = [model_dir or os.path.join(get_dir(), "checkpoints"), _torch_checkpoints()]
+    path = next((os.path.join(d, name) for d in folders
+                 if os.path.isfile(os.path.join(d, name))), None)
+    if path is None:
+        raise FileNotFoundError(f"galton.hub: {name} is not in {folders[0]} (nor in "
+                                f"{folders[1]}); download {url} where the internet is "
+                                f"reachable and put it there (galton downloads nothing)")
+    if check_hash:
+        prefix = _HASH.search(name)
+        with open(path, "rb") as f:
+            digest = hashlib.sha256(f.read()).hexdigest()
+        if prefix is not None and not digest.startswith(prefix.group(1)):
+            raise RuntimeError(f'invalid hash value (expected "{prefix.group(1)}", got '
+                               f'"{digest}")')
+    from .serialization import load as _load
+    return _load(path, map_location=map_location)

@@ -1,4 +1,5 @@
 """galton.hub.load from a local hubconf.py (made here), and the errors PyTorch gives."""
+import numpy as np
 import pytest
 
 import galton
@@ -56,3 +57,39 @@ def test_github_repo_already_in_the_cache(repo, tmp_path_factory):
         assert galton.hub.load("someone/models", "one") == 1
     finally:
         galton.hub._hub_dir = None
+
+
+def test_load_state_dict_from_url_reads_the_checkpoints_folder(tmp_path, monkeypatch):
+    import hashlib
+
+    import torch
+
+    from galton.utils import model_zoo
+    ref = torch.nn.Linear(3, 2).state_dict()
+    data = tmp_path / "blob.pth"
+    torch.save(ref, data)
+    digest = hashlib.sha256(data.read_bytes()).hexdigest()
+    name = f"linear-{digest[:8]}.pth"
+    folder = tmp_path / "checkpoints"
+    folder.mkdir()
+    data.rename(folder / name)
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch_home"))
+    url = f"https://download.example.org/models/{name}"
+    sd = galton.hub.load_state_dict_from_url(url, model_dir=str(folder), check_hash=True)
+    assert sorted(sd) == sorted(ref)
+    for k in ref:
+        np.testing.assert_array_equal(sd[k].numpy(), ref[k].numpy())
+    # the hub's own folder by default, and PyTorch's cache as a second place to look
+    monkeypatch.setattr(galton.hub, "_hub_dir", str(tmp_path))
+    assert sorted(model_zoo.load_url(url)) == sorted(ref)
+    other = tmp_path / "torch_home" / "hub" / "checkpoints"
+    other.mkdir(parents=True)
+    (folder / name).rename(other / "renamed.pth")
+    assert sorted(galton.hub.load_state_dict_from_url(url, file_name="renamed.pth")) == \
+        sorted(ref)
+    wrong = other / "linear-00000000.pth"
+    (other / "renamed.pth").rename(wrong)
+    with pytest.raises(RuntimeError, match='invalid hash value \\(expected "00000000"'):
+        galton.hub.load_state_dict_from_url("http://x/linear-00000000.pth", check_hash=True)
+    with pytest.raises(FileNotFoundError, match="galton downloads nothing"):
+        galton.hub.load_state_dict_from_url("http://x/absent-1234.pth")

@@ -23,7 +23,8 @@ COUNTS = {"densenet121": 7_978_856, "densenet161": 28_681_000, "densenet169": 14
           "resnext50_32x4d": 25_028_904, "wide_resnet50_2": 68_883_240,
           "squeezenet1_0": 1_248_424, "squeezenet1_1": 1_235_496,
           "shufflenet_v2_x0_5": 1_366_792, "shufflenet_v2_x1_0": 2_278_604,
-          "shufflenet_v2_x1_5": 3_503_624, "shufflenet_v2_x2_0": 7_393_996}
+          "shufflenet_v2_x1_5": 3_503_624, "shufflenet_v2_x2_0": 7_393_996,
+          "inception_v3": 27_161_264}
 # b6, b7, v2_m, v2_l, vit_l_*, vit_h_14 equal theirs too (43,040,704; 66,347,960; 54,139,356;
 # 118,515,272; 304,326,632; 306,535,400; 632,045,800), as do resnext101_32x8d 88,791,336,
 # resnext101_64x4d 83,455,272 and wide_resnet101_2 126,886,696, but they take seconds and

@@ -26,6 +26,7 @@ from .efficientnet import EfficientNet, EfficientNet_B0_Weights, EfficientNet_B1
     efficientnet_b0, efficientnet_b1, efficientnet_b2, efficientnet_b3, efficientnet_b4, \
     efficientnet_b5, efficientnet_b6, efficientnet_b7, efficientnet_v2_l, efficientnet_v2_m, \
     efficientnet_v2_s
+from .inception import Inception3, Inception_V3_Weights, InceptionOutputs, inception_v3
 from .lenet import LeNet5, lenet5
 from .mnist_cnn import MLP, FashionCNN, MNISTNet, fashion_cnn, mlp, mnist_cnn
 from .mobilenet import MobileNet_V2_Weights, MobileNet_V3_Large_Weights, \
@@ -74,4 +75,5 @@ __all__ = ["AlexNet", "alexnet", "LeNet5", "lenet5", "MNISTNet", "mnist_cnn", "F
            "squeezenet1_1", "ShuffleNetV2", "shufflenet_v2_x0_5", "shufflenet_v2_x1_0",
            "shufflenet_v2_x1_5", "shufflenet_v2_x2_0", "SqueezeNet1_0_Weights",
            "SqueezeNet1_1_Weights", "ShuffleNet_V2_X0_5_Weights", "ShuffleNet_V2_X1_0_Weights",
-           "ShuffleNet_V2_X1_5_Weights", "ShuffleNet_V2_X2_0_Weights"]
+           "ShuffleNet_V2_X1_5_Weights", "ShuffleNet_V2_X2_0_Weights", "Inception3",
+           "InceptionOutputs", "inception_v3", "Inception_V3_Weights"]

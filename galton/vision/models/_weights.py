@@ -15,7 +15,7 @@ __all__ = ["build", "read_weights", "conversion_hint"]
 
 # the constructors torchvision also has; the others (the seeds' networks) have no published weights
 _TORCHVISION = ("alexnet", "vgg", "resnet", "densenet", "mobilenet", "efficientnet", "vit_",
-                "squeezenet", "shufflenet", "wide_resnet", "resnext")
+                "squeezenet", "shufflenet", "wide_resnet", "resnext", "inception")
 
 
 def conversion_hint(builder):

@@ -7,6 +7,7 @@ from .alexnet import alexnet
 from .densenet import densenet121, densenet161, densenet169, densenet201
 from .efficientnet import efficientnet_b0, efficientnet_b1, efficientnet_b2, efficientnet_b3, \
     efficientnet_b4, efficientnet_b5, efficientnet_v2_s
+from .inception import inception_v3
 from .lenet import lenet5
 from .mnist_cnn import fashion_cnn, mlp, mnist_cnn
 from .mobilenet import mobilenet_v2, mobilenet_v3_large, mobilenet_v3_small
@@ -37,7 +38,7 @@ _BUILDERS = {
                                efficientnet_v2_s, vit_b_16, vit_b_32, resnext50_32x4d,
                                wide_resnet50_2, squeezenet1_0, squeezenet1_1,
                                shufflenet_v2_x0_5, shufflenet_v2_x1_0, shufflenet_v2_x1_5,
-                               shufflenet_v2_x2_0)},
+                               shufflenet_v2_x2_0, inception_v3)},
 }
 
 
