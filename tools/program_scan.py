@@ -34,7 +34,8 @@ such; torchvision is not installed, so its names cannot be checked that way.
 
 Out of reach of a static scan: methods and attributes of tensors and other objects
 (``x.view(...)``, ``model.parameters()``: the scan cannot know their types), names reached
-through the program's own helper modules, and ``getattr`` with computed strings.
+through the program's own helper modules or brought in by ``from torch import *``, and
+``getattr`` with computed strings. Each file counts as one program, helper modules included.
 """
 import argparse
 import ast
@@ -647,7 +648,8 @@ def _pct(a, b):
     return f"{100.0 * a / b:5.1f} %" if b else "    -"
 
 
-def print_report(report, top=30, programs=False, out=sys.stdout):
+def print_report(report, top=30, programs=False, out=None):
+    out = out or sys.stdout
     w = max([len(k) for k in report["sources"]] + [6])
     kw = max([len(s["kind"]) for s in report["sources"].values()] + [4])
     print(f"{'source':<{w}}  {'kind':<{kw}}  programs  unparsed  no missing name  "
@@ -662,6 +664,11 @@ def print_report(report, top=30, programs=False, out=sys.stdout):
     print(f"\n{len(report['sources'])} sources, {report['total']['programs']} programs "
           f"({report['total']['unparsed']} more do not parse as Python 3 and are left out).",
           file=out)
+    partial = [r for r in report["per_program"] if r["parsed"] and r["cells_dropped"]]
+    if partial:
+        print(f"{len(partial)} notebooks were scanned without their "
+              f"{sum(r['cells_dropped'] for r in partial)} code cells that do not parse "
+              "(exercise blanks, IPython help, shell cells).", file=out)
     print(f"\nmost used missing names (of {len(report['missing'])}):", file=out)
     print(f"{'programs':>8}  in PyTorch 2.13  name", file=out)
     label = {True: "yes", False: "no", None: "? (not checked)"}

@@ -157,3 +157,16 @@ def test_corpus_from_a_bare_clone(tmp_path):
     report = program_scan.scan(program_scan.iter_corpus(corpus, mirror))
     assert list(report["sources"]) == ["someone/course"]   # the absent mirror is skipped
     assert report["total"] == {"programs": 3, "unparsed": 1, "ok": 1, "ok_pytorch": 2}
+
+
+def test_command_line_table_and_json(tmp_path, capsys):
+    _tree(tmp_path)
+    assert program_scan.main(["--dir", str(tmp_path), "--programs"]) == 0
+    out = capsys.readouterr().out
+    assert "2 sources, 3 programs (1 more do not parse as Python 3" in out
+    assert "torch.no_such_function_xyz" in out and "course: course/gap.py" in out
+    total = next(line for line in out.splitlines() if line.startswith("total"))
+    assert "1  33.3 %" in total
+    assert program_scan.main(["--dir", str(tmp_path), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["total"]["programs"] == 3 and report["missing"][0]["programs"] == 1
