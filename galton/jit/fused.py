@@ -24,25 +24,41 @@ from ..ops._util import composite, make_result
 from ..tensor import Tensor
 from . import _fused_loops
 
-_compiled = None  # the Numba-compiled loops once built; False when Numba is missing or fails
+_compiled = None  # the compiled loops once loaded; False when Numba is missing or fails
+_jit = None       # the loops through numba.njit, for calls the ahead-of-time module lacks
 
 
 def loops():
-    """The loops to use: Numba's when galton's compiled kernels are on, else the NumPy ones.
-    Numba is imported here, on the first fused call -- never by ``import galton``."""
+    """The loops to use: the compiled ones when galton's compiled kernels are on, else the
+    NumPy ones. Compiled means galton's ahead-of-time module (``galton/ops/_aot.py``), which
+    holds these loops too; Numba's JIT only when that cannot be had. Nothing is loaded before
+    the first fused call -- never by ``import galton``."""
     global _compiled
     if not _kernels._enabled:
         return _NUMPY
     if _compiled is None:
         _compiled = False
         if _kernels.available():
+            from ..ops import _aot
+            mod = _aot.load()
+            _compiled = (_aot.namespace(mod, _fused_loops.NAMES, _jit_loops) if mod is not None
+                         else _jit_loops())
+    return _compiled or _NUMPY
+
+
+def _jit_loops():
+    """The loops through ``numba.njit`` (imports Numba); the NumPy ones if that fails."""
+    global _jit
+    if _jit is None:
+        _jit = _NUMPY
+        if _kernels.jit_loops():  # Numba imports and compiles galton's loops
             import numba
             ns = _Namespace()
             for name in _fused_loops.NAMES:
                 setattr(ns, name, numba.njit(cache=True, nogil=True)(
                     getattr(_fused_loops, name)))
-            _compiled = ns
-    return _compiled or _NUMPY
+            _jit = ns
+    return _jit
 
 
 class _Namespace:

@@ -97,7 +97,8 @@ def _planes_to_nchw(y, n, o, oh, ow, bias, xp, out=None):
     dst = out.reshape(n, o, oh * ow)
     k = None if bias is None else _kernels.get(y, bias, dst)
     if k is not None and dst.flags.c_contiguous and bias.dtype == y.dtype:
-        k.planes_to_nchw_bias(y3, bias, dst)
+        # contiguous, as the compiled loop is built for (no copy for a GEMM result)
+        k.planes_to_nchw_bias(np.ascontiguousarray(y3), np.ascontiguousarray(bias), dst)
         return out
     src = y3.transpose(1, 0, 2)
     if bias is not None:

@@ -19,7 +19,7 @@ import pytest
 import torch
 
 import galton
-from galton.ops import _kernels, _loops
+from galton.ops import _aot, _kernels, _loops
 from galton.ops import conv as C
 from tests.oracle import compare, gradcheck
 
@@ -477,7 +477,8 @@ def test_kernel_gradients_signed_zero_and_infinite_like_torch(op, gv, spy, monke
 
 
 def test_a_numba_that_cannot_compile_falls_back_to_numpy(monkeypatch):
-    """Numba importable but unable to compile: one warning, then every op runs its NumPy code."""
+    """Numba importable but unable to compile, and no ahead-of-time module: one warning, then
+    every op runs its NumPy code."""
     import sys
     import types
 
@@ -489,6 +490,8 @@ def test_a_numba_that_cannot_compile_falls_back_to_numpy(monkeypatch):
         return wrap
     monkeypatch.setitem(sys.modules, "numba", types.SimpleNamespace(njit=njit))
     monkeypatch.setattr(_kernels, "_compiled", None)
+    monkeypatch.setattr(_kernels, "_jit", None)
+    monkeypatch.setattr(_aot, "_module", False)  # no ahead-of-time module either
     with pytest.warns(RuntimeWarning, match="could not compile"):
         assert not _kernels.available()
     x = galton.tensor(np.linspace(-1, 1, 1 << 15, dtype=np.float32), requires_grad=True)
