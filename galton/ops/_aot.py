@@ -43,6 +43,11 @@ __all__ = ["load", "cache_dir", "module_path", "namespace"]
 
 BUILD_SECONDS = 10  # about what the build takes (measured on a 2-core Xeon with gcc), for the notice
 _BUILDER = "galton.ops._aot_build"  # the child's module (tests point it at a failing one)
+# The child imports this very galton: its folder goes first on sys.path unless it is already
+# there (a site-packages folder moved ahead of the standard library could shadow it).
+_BOOT = ("import sys, importlib; root, builder = sys.argv[1:3]; del sys.argv[1:3]\n"
+         "if root not in sys.path: sys.path.insert(0, root)\n"
+         "importlib.import_module(builder).main(root)")
 _PACKAGE_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 _SOURCES = [os.path.join(_PACKAGE_ROOT, "galton", *p) for p in
             (("ops", "_loops.py"), ("jit", "_fused_loops.py"), ("ops", "_aot_build.py"))]
@@ -204,13 +209,11 @@ def _build(path):
     except OSError as exc:
         raise _Unusable(f"cannot write to the kernel cache folder {d} ({exc})") from None
     try:
-        env = dict(os.environ, TMPDIR=tmp,  # the compiler's scratch files stay in the cache
-                   PYTHONPATH=os.pathsep.join(
-                       [_PACKAGE_ROOT] + [p for p in [os.environ.get("PYTHONPATH")] if p]))
+        env = dict(os.environ, TMPDIR=tmp)  # the compiler's scratch files stay in the cache
         name = os.path.basename(path)[:-len(_EXT)]
         try:
-            r = subprocess.run([sys.executable, "-m", _BUILDER, tmp, name], cwd=tmp, env=env,
-                               capture_output=True, text=True, timeout=1800)
+            r = subprocess.run([sys.executable, "-c", _BOOT, _PACKAGE_ROOT, _BUILDER, tmp, name],
+                               cwd=tmp, env=env, capture_output=True, text=True, timeout=1800)
         except (OSError, subprocess.TimeoutExpired) as exc:
             raise _Unusable(f"compiling the kernels failed ({exc})") from None
         lines = r.stdout.strip().splitlines()

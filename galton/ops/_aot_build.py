@@ -1,12 +1,12 @@
 """What goes into galton's ahead-of-time compiled kernel module, and the build itself.
 
-Run as ``python -m galton.ops._aot_build OUT_DIR MODULE_NAME`` (``_aot.py`` does it, in a child
-process, the first time a kernel is needed): Numba's AOT compiler (``numba.pycc.CC``) turns every
-loop of ``_loops.py`` and ``galton/jit/_fused_loops.py`` into one small extension module, one
-entry per loop and dtype (``relu_forward_f4``, ``relu_forward_f8``...). Why ahead of time: a
-process that loads that module runs the same machine code as ``numba.njit`` would give it but
-never imports Numba or llvmlite, which cost about 117 MB of resident memory and half a second
-per process even with Numba's on-disk cache.
+Run by ``_aot.py`` in a child process (``main``) the first time a kernel is needed: Numba's
+AOT compiler (``numba.pycc.CC``) turns every loop of ``_loops.py`` and
+``galton/jit/_fused_loops.py`` into one small extension module, one entry per loop and dtype
+(``relu_forward_f4``, ``relu_forward_f8``...). Why ahead of time: a process that loads that
+module runs the same machine code as ``numba.njit`` would give it but never imports Numba or
+llvmlite, which cost about 117 MB of resident memory and half a second per process even with
+Numba's on-disk cache.
 
 ``SIGNATURES`` is read by the parent as well (to check each call's arguments before handing
 them to compiled code that trusts them), so this module imports Numba only inside ``build``.
@@ -19,6 +19,7 @@ Each argument is one of
 Those are what every call site passes (each makes its arrays contiguous first); a call the
 module does not cover (another dtype, a strided view) goes to the JIT-compiled loop instead.
 """
+import os
 import sys
 
 SIGNATURES = {
@@ -80,7 +81,12 @@ def build(out_dir, module_name):
     return cc.output_file
 
 
-if __name__ == "__main__":
+def main(root):
+    """``OUT_DIR MODULE_NAME`` from the command line; prints the file's name. ``root`` is the
+    folder of the galton whose loops the parent hashed: the loops compiled must be those."""
     if len(sys.argv) != 3:
-        sys.exit("usage: python -m galton.ops._aot_build OUT_DIR MODULE_NAME")
+        sys.exit("usage: OUT_DIR MODULE_NAME")
+    here = os.path.realpath(os.path.dirname(os.path.dirname(os.path.dirname(__file__))))
+    if here != os.path.realpath(root):
+        sys.exit(f"galton's kernel builder was imported from {here}, not {root}")
     print(build(sys.argv[1], sys.argv[2]))

@@ -21,7 +21,7 @@ from galton.ops import _aot, _aot_build, _columns, _kernels
 
 pytestmark = [
     pytest.mark.skipif(importlib.util.find_spec("numba") is None, reason="Numba is not installed"),
-    pytest.mark.skipif(shutil.which(os.environ.get("CC", "gcc")) is None,
+    pytest.mark.skipif(shutil.which((os.environ.get("CC") or "gcc").split()[0]) is None,
                        reason="no C compiler (gcc) to build the module with"),
     pytest.mark.xdist_group("aot"),  # one worker builds the module once
 ]
@@ -358,11 +358,13 @@ def test_process_with_unbuildable_cache_still_runs(tmp_path):
 
 FAKE_BUILDER = textwrap.dedent("""
     import os, shutil, sys, time
-    out_dir, name = sys.argv[1], sys.argv[2]
-    time.sleep(1.0)  # long enough for the other process to reach the lock
-    dst = name + os.environ["FAKE_EXT"]
-    shutil.copyfile(os.environ["FAKE_SOURCE"], os.path.join(out_dir, dst))
-    print(dst)
+
+    def main(root):
+        out_dir, name = sys.argv[1], sys.argv[2]
+        time.sleep(1.0)  # long enough for the other process to reach the lock
+        dst = name + os.environ["FAKE_EXT"]
+        shutil.copyfile(os.environ["FAKE_SOURCE"], os.path.join(out_dir, dst))
+        print(dst)
 """)
 
 
