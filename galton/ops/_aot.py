@@ -41,7 +41,7 @@ from . import _aot_build
 
 __all__ = ["load", "cache_dir", "module_path", "namespace"]
 
-BUILD_SECONDS = 10  # about what the build takes (measured on a 2-core Xeon with gcc), for the notice
+BUILD_SECONDS = 10  # what the build takes (measured: 2-core Xeon, gcc), for the notice
 _BUILDER = "galton.ops._aot_build"  # the child's module (tests point it at a failing one)
 # The child imports this very galton: its folder goes first on sys.path unless it is already
 # there (a site-packages folder moved ahead of the standard library could shadow it).
