@@ -79,7 +79,8 @@ def is_floating_point(input):  # noqa: A002
 _SUBMODULES = ("nn", "optim", "utils", "vision", "train", "metrics", "plot", "jit", "onnx",
                "amp", "text", "hub", "serialization", "metadata", "playground",
                "regularization", "cuda", "backends", "accelerator", "version", "testing",
-               "autograd", "func", "linalg", "distributions", "compiler", "explain", "profiler")
+               "autograd", "func", "linalg", "distributions", "compiler", "explain", "profiler",
+               "fx")
 
 
 def __getattr__(name):

@@ -1,0 +1,95 @@
+"""How galton's functions see a ``Proxy``: PyTorch's functions hand a Proxy argument to
+``Proxy.__torch_function__``; galton's functions have no such hook, so importing ``galton.fx``
+replaces the public functions of galton's namespaces (``torch.*``, ``torch.nn.functional.*``,
+``torch.special.*``, ``torch.linalg.*``, ``torch.fft.*``) with thin wrappers that record a
+``call_function`` node when an argument holds a Proxy, and otherwise call the function itself.
+
+This must outlive ``symbolic_trace``: Proxies are also used by hand, outside any trace
+(``torch.cat([Proxy(a), Proxy(b)])`` on a ``GraphAppendingTracer``, a traced GraphModule
+called on a Proxy to inline it). Until the first Proxy exists the wrappers cost one global
+test. Module-level names imported before ``galton.fx`` (``from torch import cat``) keep the
+original functions, as they would keep anything else.
+"""
+import functools
+import importlib
+import types
+
+__all__ = ["install", "torch_name", "proxies_exist"]
+
+_state = {"proxies": False, "installed": False}
+# wrapper (or original function) -> "torch.cat"
+_names = {}
+# functions that answer questions about a Python object rather than compute on a tensor
+_SKIP = {"is_tensor", "is_storage", "typename", "set_default_dtype", "get_default_dtype",
+         "manual_seed", "seed", "compile", "load", "save"}
+_NAMESPACES = (("galton", "torch"), ("galton.nn.functional", "torch.nn.functional"),
+               ("galton.special", "torch.special"), ("galton.linalg", "torch.linalg"),
+               ("galton.fft", "torch.fft"))
+
+
+def proxies_exist():
+    _state["proxies"] = True
+
+
+def torch_name(fn):
+    """``torch.cat`` for galton's cat (wrapped or not), None for functions outside galton."""
+    try:
+        return _names.get(fn)
+    except TypeError:  # unhashable callables
+        return None
+
+
+def _find_proxy(args, kwargs):
+    from .proxy import Proxy
+    stack = list(args) + list(kwargs.values())
+    while stack:
+        a = stack.pop()
+        if isinstance(a, Proxy):
+            return a
+        if isinstance(a, (tuple, list)):
+            stack.extend(a)
+        elif isinstance(a, dict):
+            stack.extend(a.values())
+        elif isinstance(a, slice):
+            stack.extend((a.start, a.stop, a.step))
+    return None
+
+
+def _make_wrapper(fn, name):
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        if _state["proxies"]:
+            proxy = _find_proxy(args, kwargs)
+            if proxy is not None:
+                return proxy.tracer.create_proxy("call_function", wrapper, args, kwargs)
+        return fn(*args, **kwargs)
+    # the public name (torch.arctan's node is "arctan" even where galton's arctan is atan)
+    wrapper.__name__ = name
+    wrapper._fx_original = fn
+    return wrapper
+
+
+def install():
+    """Wrap the public functions of galton's namespaces once."""
+    if _state["installed"]:
+        return
+    _state["installed"] = True
+    done = {}  # id(original) -> wrapper, so that aliases (torch.absolute is torch.abs) stay one
+    for module_name, torch_prefix in _NAMESPACES:
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError:
+            continue
+        for name in list(vars(module)):
+            fn = vars(module).get(name)
+            if not isinstance(fn, (types.FunctionType, types.BuiltinFunctionType)) \
+                    or name in _SKIP or name.startswith("_"):
+                continue
+            if getattr(fn, "_fx_original", None) is not None:
+                continue
+            wrapper = done.get(id(fn))
+            if wrapper is None:
+                wrapper = done[id(fn)] = _make_wrapper(fn, name)
+                _names[wrapper] = f"{torch_prefix}.{name}"
+                _names.setdefault(fn, f"{torch_prefix}.{name}")
+            setattr(module, name, wrapper)

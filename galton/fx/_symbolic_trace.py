@@ -1,0 +1,293 @@
+"""``Tracer``, ``symbolic_trace`` and ``wrap``, as in ``torch.fx._symbolic_trace``.
+
+``Tracer.trace`` runs ``forward`` on Proxies. For the length of the trace it patches three
+things and restores them after, as torch.fx does: ``Module.__call__`` (so each submodule call
+goes through ``Tracer.call_module``, which records leaf modules as ``call_module`` nodes and
+traces through the others), ``Module.__getattr__`` (parameters and buffers read in a traced
+forward become ``get_attr`` nodes) and the functions named to ``wrap`` (recorded as
+``call_function`` nodes instead of being traced through). galton's own functions see Proxies
+through ``_dispatch``.
+"""
+import functools
+import inspect
+
+from . import _dispatch
+from .graph import Graph
+from .graph_module import GraphModule
+from .proxy import ParameterProxy, TracerBase
+
+__all__ = ["Tracer", "symbolic_trace", "wrap", "PH", "PHBase"]
+
+# (globals dict, function name) pairs registered by wrap()
+_wrapped_fns_to_patch = {}
+
+
+class PHBase:
+    """Stands for a placeholder in ``concrete_args``."""
+
+    def __repr__(self):
+        return "PH"
+
+
+PH = PHBase()
+
+
+def wrap(fn_or_name):
+    """Record calls of this module-level function as one ``call_function`` node (a leaf)
+    rather than tracing into it. Must be called at the top level of a module."""
+    if not callable(fn_or_name) and not isinstance(fn_or_name, str):
+        raise RuntimeError("Unsupported type for global function! Must be either a callable "
+                           "or string name")
+    if callable(fn_or_name):
+        assert not isinstance(fn_or_name, str)
+        fn_name = fn_or_name.__name__
+    else:
+        fn_name = fn_or_name
+    currentframe = inspect.currentframe()
+    f = currentframe.f_back
+    if f.f_code.co_name != "<module>":
+        raise NotImplementedError("wrap must be called at the top level of a module")
+    _wrapped_fns_to_patch[(id(f.f_globals), fn_name)] = f.f_globals
+    return fn_or_name
+
+
+class _Patcher:
+    """Sets attributes/dict entries for the length of a trace and puts them back."""
+
+    def __init__(self):
+        self._undo = []
+
+    def patch_attr(self, obj, name, new):
+        had = name in vars(obj)
+        old = vars(obj).get(name)
+        setattr(obj, name, new)
+        self._undo.append(lambda: setattr(obj, name, old) if had else delattr(obj, name))
+
+    def patch_dict(self, d, name, new):
+        had = name in d
+        old = d.get(name)
+        d[name] = new
+
+        def undo():
+            if had:
+                d[name] = old
+            else:
+                d.pop(name, None)
+        self._undo.append(undo)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        while self._undo:
+            self._undo.pop()()
+
+
+def _find_proxy(args, kwargs):
+    return _dispatch._find_proxy(args, kwargs)
+
+
+class Tracer(TracerBase):
+    """Turns a Module's ``forward`` (or a function) into a ``Graph`` by running it on
+    Proxies. Subclass it to change what is a leaf module (``is_leaf_module``), how modules
+    are called (``call_module``) or how nodes are made (``create_node``/``create_proxy``)."""
+
+    def __init__(self, autowrap_modules=(), autowrap_functions=(), param_shapes_constant=False):
+        super().__init__()
+        self._autowrap_functions = frozenset(autowrap_functions)
+        self.param_shapes_constant = param_shapes_constant
+        self.proxy_buffer_attributes = True
+        self.submodule_paths = None
+        self.root = None
+        self.graph = None
+        self.tensor_attrs = {}
+
+    # --- what becomes a node ------------------------------------------------------------------
+    def create_arg(self, a):
+        """Like ``TracerBase.create_arg``, and a tensor attribute of the root becomes a
+        ``get_attr`` node (a new ``_tensor_constant`` attribute for any other tensor)."""
+        import galton
+        if isinstance(a, galton.nn.Parameter):
+            for n_, p_ in self.root.named_parameters():
+                if a is p_:
+                    return self.create_node("get_attr", n_, (), {})
+            raise NameError("parameter is not a member of this module")
+        if isinstance(a, galton.Tensor):
+            qualname = self.tensor_attrs.get(id(a))
+            if not qualname:
+                i = 0
+                while True:
+                    qualname = f"_tensor_constant{i}"
+                    if not hasattr(self.root, qualname):
+                        break
+                    i += 1
+                self.tensor_attrs[id(a)] = qualname
+                setattr(self.root, qualname, a)
+            return self.create_node("get_attr", qualname, (), {})
+        if isinstance(a, galton.nn.Module):
+            raise NotImplementedError(f"argument of type: {type(a)}")
+        return super().create_arg(a)
+
+    def is_leaf_module(self, m, module_qualified_name):
+        """galton.nn's modules (but Sequential) are recorded, not traced through."""
+        import galton
+        return ((m.__module__.startswith("galton.nn") or m.__module__.startswith("torch.nn"))
+                and not isinstance(m, galton.nn.Sequential))
+
+    def path_of_module(self, mod):
+        """``layer1.0.conv1``: where ``mod`` sits in the root module."""
+        path = self.submodule_paths.get(id(mod)) if self.submodule_paths else None
+        if path is not None:
+            return path
+        for n, p in self.root.named_modules():
+            if mod is p:
+                return n
+        raise NameError("module is not installed as a submodule")
+
+    def call_module(self, m, forward, args, kwargs):
+        """A leaf module becomes a ``call_module`` node; any other is traced through."""
+        module_qualified_name = self.path_of_module(m)
+        if not self.is_leaf_module(m, module_qualified_name):
+            return forward(*args, **kwargs)
+        return self.create_proxy("call_module", module_qualified_name, args, kwargs)
+
+    def getattr(self, attr, attr_val, parameter_proxy_cache):
+        """A parameter or buffer read in a traced forward, as a ``get_attr`` Proxy."""
+        import galton
+
+        def proxy_for(collection):
+            for n, p in collection:
+                if attr_val is p:
+                    if n not in parameter_proxy_cache:
+                        if self.param_shapes_constant and isinstance(p, galton.nn.Parameter):
+                            node = self.create_proxy("get_attr", n, (), {}).node
+                            parameter_proxy_cache[n] = ParameterProxy(self, node, n, attr_val)
+                        else:
+                            parameter_proxy_cache[n] = self.create_proxy("get_attr", n, (), {})
+                    return parameter_proxy_cache[n]
+            return None
+
+        if isinstance(attr_val, galton.nn.Parameter):
+            found = proxy_for(self.root.named_parameters())
+            if found is not None:
+                return found
+        if self.proxy_buffer_attributes and isinstance(attr_val, galton.Tensor):
+            found = proxy_for(self.root.named_buffers())
+            if found is not None:
+                return found
+        return attr_val
+
+    # --- tracing ---------------------------------------------------------------------------
+    def create_args_for_root(self, root_fn, is_module, concrete_args=None):
+        """The placeholders (Proxies) ``root_fn`` is called with."""
+        sig = inspect.signature(root_fn)
+        params = list(sig.parameters.values())
+        if is_module:
+            params = params[1:]  # self
+        concrete_args = concrete_args or {}
+        if not isinstance(concrete_args, dict):
+            names = [p.name for p in params]
+            concrete_args = dict(zip(names, concrete_args))
+        args = []
+        annotations = getattr(root_fn, "__annotations__", {})
+        for p in params:
+            if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
+                raise NotImplementedError("symbolic_trace of a forward taking *args or "
+                                          "**kwargs is not supported by galton.fx")
+            default = () if p.default is inspect.Parameter.empty else (p.default,)
+            if p.name in concrete_args:
+                value = concrete_args[p.name]
+                if isinstance(value, PHBase):
+                    args.append(self.create_proxy("placeholder", f"{p.name}_1", default, {}))
+                else:
+                    # a specialised input: the function is traced with the value itself
+                    self.create_proxy("placeholder", f"{p.name}_1", default, {})
+                    args.append(value)
+                continue
+            args.append(self.create_proxy("placeholder", p.name, default, {},
+                                          type_expr=annotations.get(p.name)))
+        if is_module:
+            return root_fn, [self.root] + args
+        return root_fn, args
+
+    def trace(self, root, concrete_args=None):
+        """The graph of ``root``'s forward (or of the function ``root``)."""
+        import galton
+        Module = galton.nn.Module
+        if isinstance(root, Module):
+            self.root = root
+            fn = type(root).forward
+            is_module = True
+        else:
+            self.root = Module()
+            fn = root
+            is_module = False
+        self.graph = Graph(tracer_cls=getattr(self, "__class__", None))
+        self.tensor_attrs = {}
+        for name, t in list(self.root.named_parameters()) + list(self.root.named_buffers()):
+            self.tensor_attrs.setdefault(id(t), name)
+        self.submodule_paths = {id(mod): name for name, mod in self.root.named_modules()}
+        fn_globals = getattr(fn, "__globals__", {})
+        fn, args = self.create_args_for_root(fn, is_module, concrete_args)
+
+        parameter_proxy_cache = {}
+        orig_call = Module.__call__
+        orig_getattr = Module.__getattr__
+        tracer = self
+
+        def module_getattr_wrapper(mod, attr):
+            attr_val = orig_getattr(mod, attr)
+            return tracer.getattr(attr, attr_val, parameter_proxy_cache)
+
+        def module_call_wrapper(mod, *args, **kwargs):
+            def forward(*args, **kwargs):
+                return orig_call(mod, *args, **kwargs)
+            return tracer.call_module(mod, forward, args, kwargs)
+
+        with _Patcher() as patcher:
+            patcher.patch_attr(Module, "__getattr__", module_getattr_wrapper)
+            patcher.patch_attr(Module, "__call__", module_call_wrapper)
+            self._patch_wrapped_functions(patcher, fn_globals)
+            result = fn(*args)
+            self.create_node("output", "output", (self.create_arg(result),), {},
+                             type_expr=getattr(fn, "__annotations__", {}).get("return"))
+        self.submodule_paths = None
+        return self.graph
+
+    def _patch_wrapped_functions(self, patcher, fn_globals):
+        import builtins
+        for (_, name), frame_dict in list(_wrapped_fns_to_patch.items()):
+            # wrap("len") names a builtin the module's globals do not hold
+            orig_fn = frame_dict.get(name, getattr(builtins, name, None))
+            if orig_fn is not None:
+                patcher.patch_dict(frame_dict, name, self._wrapped(orig_fn))
+        for fn in self._autowrap_functions:
+            name = fn.__name__
+            if fn_globals.get(name) is fn:
+                patcher.patch_dict(fn_globals, name, self._wrapped(fn))
+
+    def _wrapped(self, orig_fn):
+        @functools.wraps(orig_fn)
+        def wrapped(*args, **kwargs):
+            proxy = _find_proxy(args, kwargs)
+            if proxy is not None:
+                return_proxy = proxy.tracer.create_proxy("call_function", orig_fn, args,
+                                                         kwargs)
+                return_proxy.node.meta["is_wrapped"] = True
+                return return_proxy
+            return orig_fn(*args, **kwargs)
+        return wrapped
+
+    def keys(self, obj):
+        return super().keys(obj)
+
+
+def symbolic_trace(root, concrete_args=None):
+    """A ``GraphModule`` whose code is ``root``'s forward (or the function ``root``) as
+    recorded by a ``Tracer``."""
+    tracer = Tracer()
+    graph = tracer.trace(root, concrete_args)
+    import galton
+    name = root.__class__.__name__ if isinstance(root, galton.nn.Module) else root.__name__
+    return GraphModule(tracer.root, graph, name)
+
