@@ -12,6 +12,7 @@ original functions, as they would keep anything else.
 """
 import functools
 import importlib
+import sys
 import types
 
 __all__ = ["install", "torch_name", "proxies_exist"]
@@ -93,3 +94,14 @@ def install():
                 _names[wrapper] = f"{torch_prefix}.{name}"
                 _names.setdefault(fn, f"{torch_prefix}.{name}")
             setattr(module, name, wrapper)
+    # nn.functional's family modules (conv, pooling, ...) hold the same functions, which the
+    # layers call through them: they get the same wrappers, so that a function is one object
+    # wherever galton (and galton.compile's own tracer) looks it up
+    prefix = "galton.nn.functional."
+    for module_name, module in list(sys.modules.items()):
+        if module is None or not module_name.startswith(prefix):
+            continue
+        for name, fn in list(vars(module).items()):
+            wrapper = done.get(id(fn))
+            if wrapper is not None and wrapper._fx_original is fn:
+                setattr(module, name, wrapper)
