@@ -13,3 +13,13 @@ from .variable import Variable
 __all__ = ["backward", "grad", "gradcheck", "gradgradcheck", "GradcheckError", "no_grad", "enable_grad",
            "set_grad_enabled", "inference_mode", "is_grad_enabled", "is_inference_mode_enabled",
            "Node", "Function", "FunctionCtx", "once_differentiable", "Variable", "function"]
+
+
+def __getattr__(name):
+    # torch.autograd.profiler, loaded on first use (it reaches galton.profiler)
+    if name == "profiler":
+        import importlib
+        return importlib.import_module(f"{__name__}.profiler")
+    import sys
+    raise AttributeError(f"module '{__name__}' has no attribute '{name}'", name=name,
+                         obj=sys.modules[__name__])

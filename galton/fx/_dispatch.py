@@ -25,7 +25,9 @@ _SKIP = {"is_tensor", "is_storage", "typename", "set_default_dtype", "get_defaul
          "manual_seed", "seed", "compile", "load", "save"}
 _NAMESPACES = (("galton", "torch"), ("galton.nn.functional", "torch.nn.functional"),
                ("galton.special", "torch.special"), ("galton.linalg", "torch.linalg"),
-               ("galton.fft", "torch.fft"))
+               ("galton.fft", "torch.fft"), ("galton.ops.profiler", "torch.ops.profiler"))
+# operator namespaces whose public names begin with an underscore
+_UNDERSCORE_OK = {"galton.ops.profiler"}
 
 
 def proxies_exist():
@@ -84,7 +86,8 @@ def install():
         for name in list(vars(module)):
             fn = vars(module).get(name)
             if not isinstance(fn, (types.FunctionType, types.BuiltinFunctionType)) \
-                    or name in _SKIP or name.startswith("_"):
+                    or name in _SKIP or name.startswith("__") \
+                    or (name.startswith("_") and module_name not in _UNDERSCORE_OK):
                 continue
             if getattr(fn, "_fx_original", None) is not None:
                 continue

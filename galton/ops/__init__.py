@@ -25,3 +25,12 @@ for _name in MODULES:
 
 def loaded_modules():
     return list(_loaded)
+
+
+def __getattr__(name):
+    # torch.ops.profiler (record_function's two halves), loaded on first use
+    if name == "profiler":
+        return importlib.import_module(f"{__name__}.profiler")
+    import sys
+    raise AttributeError(f"module '{__name__}' has no attribute '{name}'", name=name,
+                         obj=sys.modules[__name__])

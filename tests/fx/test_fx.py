@@ -468,3 +468,44 @@ def test_galton_functions_stay_themselves_without_proxies():
     assert galton.relu.__name__ == "relu"
     assert galton.fx.node._qualified_name(galton.nn.functional.relu) == \
         "torch.nn.functional.relu"
+
+
+def _span_tracer_code(fw):
+    class Foo(fw.nn.Module):
+        def forward(self, x):
+            with fw.profiler.record_function("foo"):
+                return fw.relu(x)
+
+    class SpanTracer(fw.fx.Tracer):
+        def trace(self, root, concrete_args=None):
+            rf = fw.autograd.profiler.record_function
+            orig_enter, orig_exit = rf.__enter__, rf.__exit__
+            tracer = self
+
+            def enter(span):
+                span._fx_handle = tracer.create_proxy(
+                    "call_function", fw.ops.profiler._record_function_enter, (span.name,), {})
+                return span._fx_handle
+
+            def exit_(span, *exc):
+                fw.ops.profiler._record_function_exit(span._fx_handle)
+            rf.__enter__, rf.__exit__ = enter, exit_
+            try:
+                return super().trace(root, concrete_args)
+            finally:
+                rf.__enter__, rf.__exit__ = orig_enter, orig_exit
+    tracer = SpanTracer()
+    graph = tracer.trace(Foo())
+    gm = fw.fx.GraphModule(tracer.root, graph)
+    x = fw.ones(2)
+    with fw.autograd.profiler.profile() as prof:
+        gm(x)
+    return gm.code, prof.function_events[0].key
+
+
+def test_tracer_emitting_profiler_spans():
+    g_code, g_first = _span_tracer_code(galton)
+    t_code, t_first = _span_tracer_code(torch)
+    assert g_code == t_code
+    assert "torch.ops.profiler._record_function_exit(_record_function_enter)" in g_code
+    assert g_first == t_first == "foo"
