@@ -68,6 +68,12 @@ def is_tensor(obj):
     return isinstance(obj, Tensor)
 
 
+def _assert(condition, message):
+    """Python's ``assert`` as a function, which symbolic tracing (``torch.fx``) can record."""
+    if not condition:
+        raise AssertionError(message)
+
+
 def numel(input):  # noqa: A002 - PyTorch's parameter name
     return input.numel()
 

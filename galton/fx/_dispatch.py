@@ -28,10 +28,18 @@ _NAMESPACES = (("galton", "torch"), ("galton.nn.functional", "torch.nn.functiona
                ("galton.fft", "torch.fft"), ("galton.ops.profiler", "torch.ops.profiler"))
 # operator namespaces whose public names begin with an underscore
 _UNDERSCORE_OK = {"galton.ops.profiler"}
+# and single such functions of the others
+_UNDERSCORE_NAMES = {"_assert"}
 
 
 def proxies_exist():
     _state["proxies"] = True
+
+
+def register(fn, name):
+    """Name ``fn`` (a galton function called by generated code) as PyTorch's ``name``."""
+    _names[fn] = name
+    return fn
 
 
 def torch_name(fn):
@@ -58,14 +66,30 @@ def _find_proxy(args, kwargs):
     return None
 
 
-def _make_wrapper(fn, name):
-    @functools.wraps(fn)
+# The wrapper is one more frame between a caller and the function, and galton's functions
+# warn with fixed stacklevels (F.softmax's "Implicit dimension" names the caller's line).
+# CPython's warnings skip, when counting stacklevel, frames whose file name holds both
+# "importlib" and "_bootstrap" (the import system's own frames); the wrapper's code is compiled
+# under such a name, so warnings still name the user's line. The name starts with this file's
+# path, so that `galton run` leaves the frame out of tracebacks with galton's other frames.
+_FRAME_FILE = __file__ + " (a dispatch frame, skipped by warnings as importlib._bootstrap's)"
+_WRAPPER_SRC = """
+def make(fn, find, state):
     def wrapper(*args, **kwargs):
-        if _state["proxies"]:
-            proxy = _find_proxy(args, kwargs)
+        if state["proxies"]:
+            proxy = find(args, kwargs)
             if proxy is not None:
                 return proxy.tracer.create_proxy("call_function", wrapper, args, kwargs)
         return fn(*args, **kwargs)
+    return wrapper
+"""
+_namespace = {}
+exec(compile(_WRAPPER_SRC, _FRAME_FILE, "exec"), _namespace)
+_make = _namespace["make"]
+
+
+def _make_wrapper(fn, name):
+    wrapper = functools.update_wrapper(_make(fn, _find_proxy, _state), fn)
     # the public name (torch.arctan's node is "arctan" even where galton's arctan is atan)
     wrapper.__name__ = name
     wrapper._fx_original = fn
@@ -87,7 +111,8 @@ def install():
             fn = vars(module).get(name)
             if not isinstance(fn, (types.FunctionType, types.BuiltinFunctionType)) \
                     or name in _SKIP or name.startswith("__") \
-                    or (name.startswith("_") and module_name not in _UNDERSCORE_OK):
+                    or (name.startswith("_") and module_name not in _UNDERSCORE_OK
+                        and name not in _UNDERSCORE_NAMES):
                 continue
             if getattr(fn, "_fx_original", None) is not None:
                 continue

@@ -10,6 +10,7 @@ through ``_dispatch``.
 """
 import functools
 import inspect
+import warnings
 
 from . import _dispatch
 from .graph import Graph
@@ -20,6 +21,13 @@ __all__ = ["Tracer", "symbolic_trace", "wrap", "PH", "PHBase"]
 
 # (globals dict, function name) pairs registered by wrap()
 _wrapped_fns_to_patch = {}
+
+
+def _assert_is_none(value, msg):
+    assert value is None, msg
+
+
+_dispatch.register(_assert_is_none, "torch.fx._symbolic_trace._assert_is_none")
 
 
 class PHBase:
@@ -196,19 +204,31 @@ class Tracer(TracerBase):
                                           "**kwargs is not supported by galton.fx")
             default = () if p.default is inspect.Parameter.empty else (p.default,)
             if p.name in concrete_args:
-                value = concrete_args[p.name]
-                if isinstance(value, PHBase):
-                    args.append(self.create_proxy("placeholder", f"{p.name}_1", default, {}))
-                else:
-                    # a specialised input: the function is traced with the value itself
-                    self.create_proxy("placeholder", f"{p.name}_1", default, {})
-                    args.append(value)
+                args.append(self._specialise(p.name, default, concrete_args[p.name]))
                 continue
             args.append(self.create_proxy("placeholder", p.name, default, {},
                                           type_expr=annotations.get(p.name)))
         if is_module:
             return root_fn, [self.root] + args
         return root_fn, args
+
+    def _specialise(self, name, default, value):
+        """An input given in ``concrete_args``: a placeholder ``<name>_1`` still takes it, and
+        the graph asserts it has the value the function was traced with (PyTorch's check)."""
+        out = self.create_proxy("placeholder", f"{name}_1", default, {})
+        if isinstance(value, PHBase):
+            return out
+        import galton
+        msg = f"{name} has been specialized to have value {value} but got another value"
+        if type(value) is bool or (type(value) in (int, float, str, complex)):
+            galton._assert(out == value, msg)
+        elif value is None:
+            self.create_proxy("call_function", _assert_is_none, (out, msg), {})
+        else:
+            warnings.warn(f"Was not able to add assertion to guarantee correct input {name} to "
+                          f"specialized function. It is up to the user to make sure that your "
+                          f"inputs match the inputs you specialized the function with.")
+        return value
 
     def trace(self, root, concrete_args=None):
         """The graph of ``root``'s forward (or of the function ``root``)."""

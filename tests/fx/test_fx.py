@@ -509,3 +509,23 @@ def test_tracer_emitting_profiler_spans():
     assert g_code == t_code
     assert "torch.ops.profiler._record_function_exit(_record_function_enter)" in g_code
     assert g_first == t_first == "foo"
+
+
+def _concrete(fx, fw):
+    def f(a, b, flag=None):
+        if flag is not None:
+            return a
+        return a * 2 if b else a - 1
+    return fx.symbolic_trace(f, concrete_args={"b": False, "flag": None})
+
+
+def test_concrete_args_specialise_and_assert_as_torch():
+    g_gm, t_gm = _concrete(galton.fx, galton), _concrete(torch.fx, torch)
+    assert g_gm.code == t_gm.code
+    assert str(g_gm.graph) == str(t_gm.graph)
+    gx, tx = _pair((2,))
+    np.testing.assert_array_equal(_np(g_gm(gx, False)), _np(t_gm(tx, False)))
+    with pytest.raises(AssertionError, match="b has been specialized to have value False"):
+        g_gm(gx, True)
+    with pytest.raises(AssertionError, match="flag has been specialized to have value None"):
+        g_gm(gx, False, 1)
