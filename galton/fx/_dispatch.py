@@ -15,6 +15,8 @@ import importlib
 import sys
 import types
 
+from . import _functional_calls
+
 __all__ = ["install", "torch_name", "proxies_exist"]
 
 _state = {"proxies": False, "installed": False}
@@ -74,11 +76,13 @@ def _find_proxy(args, kwargs):
 # path, so that `galton run` leaves the frame out of tracebacks with galton's other frames.
 _FRAME_FILE = __file__ + " (a dispatch frame, skipped by warnings as importlib._bootstrap's)"
 _WRAPPER_SRC = """
-def make(fn, find, state):
+def make(fn, find, state, normalise):
     def wrapper(*args, **kwargs):
         if state["proxies"]:
             proxy = find(args, kwargs)
             if proxy is not None:
+                if normalise is not None:
+                    args, kwargs = normalise(args, kwargs)
                 return proxy.tracer.create_proxy("call_function", wrapper, args, kwargs)
         return fn(*args, **kwargs)
     return wrapper
@@ -88,8 +92,11 @@ exec(compile(_WRAPPER_SRC, _FRAME_FILE, "exec"), _namespace)
 _make = _namespace["make"]
 
 
-def _make_wrapper(fn, name):
-    wrapper = functools.update_wrapper(_make(fn, _find_proxy, _state), fn)
+def _make_wrapper(fn, name, torch_prefix):
+    normalise = None
+    if torch_prefix == "torch.nn.functional" and name in _functional_calls.TABLE:
+        normalise = functools.partial(_functional_calls.normalise, name)
+    wrapper = functools.update_wrapper(_make(fn, _find_proxy, _state, normalise), fn)
     # the public name (torch.arctan's node is "arctan" even where galton's arctan is atan)
     wrapper.__name__ = name
     wrapper._fx_original = fn
@@ -118,7 +125,7 @@ def install():
                 continue
             wrapper = done.get(id(fn))
             if wrapper is None:
-                wrapper = done[id(fn)] = _make_wrapper(fn, name)
+                wrapper = done[id(fn)] = _make_wrapper(fn, name, torch_prefix)
                 _names[wrapper] = f"{torch_prefix}.{name}"
                 _names.setdefault(fn, f"{torch_prefix}.{name}")
             setattr(module, name, wrapper)

@@ -529,3 +529,35 @@ def test_concrete_args_specialise_and_assert_as_torch():
         g_gm(gx, True)
     with pytest.raises(AssertionError, match="flag has been specialized to have value None"):
         g_gm(gx, False, 1)
+
+
+def functional_model(fw):
+    F = fw.nn.functional
+
+    class M(fw.nn.Module):
+        def forward(self, x, t):
+            h = F.relu(x)
+            h = F.dropout(h, 0.1, training=False)
+            h = F.max_pool2d(h, 2)
+            h = F.leaky_relu(h)
+            h = F.softmax(h, dim=1)
+            h = F.log_softmax(h, 1)
+            h = F.layer_norm(h, (2,))
+            h = F.interpolate(h, scale_factor=2)
+            h = F.pad(h, (1, 1))
+            h = F.adaptive_avg_pool2d(h, 1).flatten(1)
+            return F.cross_entropy(h, t) + F.mse_loss(h, h)
+    return M()
+
+
+def test_functional_calls_recorded_as_torch_passes_them_on():
+    # PyTorch's F functions re-pass optional arguments by keyword, defaults filled in
+    g_gm = galton.fx.symbolic_trace(functional_model(galton))
+    t_gm = torch.fx.symbolic_trace(functional_model(torch))
+    assert g_gm.code == t_gm.code
+    assert "relu(x, inplace = False)" in g_gm.code
+    gx, tx = _pair((2, 3, 4, 4))
+    gt, tt = galton.tensor([0, 2]), torch.tensor([0, 2])
+    np.testing.assert_allclose(_np(g_gm(gx, gt)), _np(t_gm(tx, tt)), rtol=1e-5)
+    np.testing.assert_allclose(_np(g_gm(gx, gt)), _np(functional_model(galton)(gx, gt)),
+                               rtol=1e-6)
