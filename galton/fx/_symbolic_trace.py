@@ -15,7 +15,7 @@ import warnings
 from . import _dispatch
 from .graph import Graph
 from .graph_module import GraphModule
-from .proxy import ParameterProxy, TracerBase
+from .proxy import ParameterProxy, Proxy, TracerBase
 
 __all__ = ["Tracer", "symbolic_trace", "wrap", "PH", "PHBase"]
 
@@ -57,6 +57,24 @@ def wrap(fn_or_name):
         raise NotImplementedError("wrap must be called at the top level of a module")
     _wrapped_fns_to_patch[(id(f.f_globals), fn_name)] = f.f_globals
     return fn_or_name
+
+
+# a Tensor's operator with a Proxy on its right: the Tensor method PyTorch's __torch_function__
+# records for it (``tensor + proxy`` is ``tensor.add(proxy)``)
+_TENSOR_OPERATOR_METHODS = {
+    "__add__": "add", "__sub__": "sub", "__mul__": "mul", "__truediv__": "div",
+    "__floordiv__": "__floordiv__", "__mod__": "remainder", "__pow__": "pow",
+    "__matmul__": "matmul", "__and__": "__and__", "__or__": "__or__", "__xor__": "__xor__",
+    "__lshift__": "__lshift__", "__rshift__": "__rshift__", "__eq__": "eq", "__ne__": "ne",
+    "__lt__": "lt", "__le__": "le", "__gt__": "gt", "__ge__": "ge"}
+
+
+def _tensor_operator(method, orig):
+    def operator_(self, other):
+        if isinstance(other, Proxy):
+            return other.tracer.create_proxy("call_method", method, (self, other), {})
+        return orig(self, other)
+    return operator_
 
 
 class _Patcher:
@@ -246,6 +264,11 @@ class Tracer(TracerBase):
         self.tensor_attrs = {}
         for name, t in list(self.root.named_parameters()) + list(self.root.named_buffers()):
             self.tensor_attrs.setdefault(id(t), name)
+        # plain tensor attributes too (``self.c = torch.ones(3)``): get_attr nodes, as PyTorch's
+        for mod_name, mod in self.root.named_modules():
+            for k, v in vars(mod).items():
+                if isinstance(v, galton.Tensor):
+                    self.tensor_attrs.setdefault(id(v), f"{mod_name}.{k}" if mod_name else k)
         self.submodule_paths = {id(mod): name for name, mod in self.root.named_modules()}
         fn_globals = getattr(fn, "__globals__", {})
         fn, args = self.create_args_for_root(fn, is_module, concrete_args)
@@ -267,6 +290,10 @@ class Tracer(TracerBase):
         with _Patcher() as patcher:
             patcher.patch_attr(Module, "__getattr__", module_getattr_wrapper)
             patcher.patch_attr(Module, "__call__", module_call_wrapper)
+            for dunder, method in _TENSOR_OPERATOR_METHODS.items():
+                if dunder in vars(galton.Tensor):
+                    patcher.patch_attr(galton.Tensor, dunder, _tensor_operator(
+                        method, vars(galton.Tensor)[dunder]))
             self._patch_wrapped_functions(patcher, fn_globals)
             result = fn(*args)
             self.create_node("output", "output", (self.create_arg(result),), {},

@@ -142,6 +142,10 @@ class GraphModule(_Module()):
         """The generated code as a class definition, submodules included."""
         verbose_python_code = self._graph.python_code(root_module="self")
         module_code = verbose_python_code.src.lstrip("\n")
+        # PyTorch's verbose code says where each node came from; no node keeps a stack trace
+        # here (record_stack_traces is off), which it says once, at the top
+        head, sep, body = module_code.partition(":\n")
+        module_code = f"{head}{sep}    # No stacktrace found for following nodes\n{body}"
         module_code = f"class {self._get_name()}(torch.nn.Module):\n" + "\n".join(
             "    " + line if line else line for line in module_code.split("\n"))
         module_code = module_code.rstrip() + "\n"
@@ -155,6 +159,55 @@ class GraphModule(_Module()):
         if print_output:
             print(output)
         return output
+
+    def add_submodule(self, target, m):
+        """Install ``m`` at the dotted path ``target``, making the Modules on the way;
+        False if something other than a Module is in the way."""
+        *prefix, field = target.split(".")
+        mod = self
+        for item in prefix:
+            submod = getattr(mod, item, None)
+            if submod is None:
+                submod = _Module()()
+                setattr(mod, item, submod)
+            if not isinstance(submod, _Module()):
+                return False
+            mod = submod
+        mod.add_module(field, m)
+        return True
+
+    def delete_submodule(self, target):
+        """Remove the submodule at ``target``; False if there is none."""
+        atoms = target.split(".")
+        path, target_submod = atoms[:-1], atoms[-1]
+        mod = self
+        for item in path:
+            if not hasattr(mod, item):
+                return False
+            mod = getattr(mod, item)
+            if not isinstance(mod, _Module()):
+                return False
+        if not hasattr(mod, target_submod):
+            return False
+        if not isinstance(getattr(mod, target_submod), _Module()):
+            return False
+        delattr(mod, target_submod)
+        return True
+
+    def delete_all_unused_submodules(self):
+        """Remove the submodules no ``call_module``/``get_attr`` node reaches."""
+        used = []
+        for node in self.graph.nodes:
+            if node.op in ("call_module", "get_attr"):
+                fullpath = node.target.split(".")
+                used.extend(".".join(fullpath[:i]) for i in range(1, len(fullpath) + 1))
+                if node.op == "call_module":
+                    submod = self.get_submodule(node.target)
+                    used.extend(f"{node.target}.{n}" for n, _ in submod.named_modules()
+                                if n != "")
+        to_delete = [name for name, _ in self.named_modules() if name and name not in used]
+        for name in to_delete:
+            self.delete_submodule(name)
 
     def _get_name(self):
         return type(self).__name__

@@ -561,3 +561,55 @@ def test_functional_calls_recorded_as_torch_passes_them_on():
     np.testing.assert_allclose(_np(g_gm(gx, gt)), _np(t_gm(tx, tt)), rtol=1e-5)
     np.testing.assert_allclose(_np(g_gm(gx, gt)), _np(functional_model(galton)(gx, gt)),
                                rtol=1e-6)
+
+
+def constants_model(fw):
+    class M(fw.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.c = fw.arange(3.0)
+
+        def forward(self, x):
+            return (fw.ones(3) + x, self.c * x, fw.full((3,), 2.0) / x, self.c - x,
+                    fw.ones(3) @ x, x.new_zeros(2), fw.zeros_like(x), 2 ** x)
+    return M()
+
+
+def test_tensor_constants_and_tensor_operators_with_proxies():
+    g_gm = galton.fx.symbolic_trace(constants_model(galton))
+    t_gm = torch.fx.symbolic_trace(constants_model(torch))
+    assert g_gm.code == t_gm.code
+    assert "_tensor_constant0.add(x)" in g_gm.code
+    assert list(g_gm.state_dict()) == list(t_gm.state_dict())
+    gx, tx = _pair((3,))
+    for g_out, t_out in zip(g_gm(gx), t_gm(tx)):
+        np.testing.assert_allclose(_np(g_out), _np(t_out), rtol=1e-6)
+    # the operators are themselves again after tracing
+    assert (galton.ones(2) + galton.ones(2)).tolist() == [2.0, 2.0]
+    assert "operator_" not in galton.Tensor.__add__.__name__
+
+
+def _edit_submodules(fx, fw):
+    gm = fx.symbolic_trace(block_model(fw))
+    readable = gm.print_readable(print_output=False)
+    assert gm.add_submodule("extra.act", fw.nn.Tanh())
+    out = [n for n in gm.graph.nodes if n.op == "output"][0]
+    seq_1 = [n for n in gm.graph.nodes if n.name == "seq_1"][0]
+    with gm.graph.inserting_after(seq_1):
+        act = gm.graph.call_module("extra.act", (seq_1,))
+    seq_1.replace_all_uses_with(act, delete_user_cb=lambda user: user is not act)
+    gm.graph.erase_node(out)
+    gm.graph.output(act)
+    gm.graph.eliminate_dead_code()
+    gm.delete_all_unused_submodules()
+    gm.recompile()
+    return readable, gm
+
+
+def test_print_readable_and_submodule_edits():
+    (g_read, g_gm), (t_read, t_gm) = _edit_submodules(galton.fx, galton), \
+        _edit_submodules(torch.fx, torch)
+    assert g_read == t_read
+    assert g_gm.code == t_gm.code
+    assert [n for n, _ in g_gm.named_modules()] == [n for n, _ in t_gm.named_modules()]
+    assert not g_gm.delete_submodule("nothing.here")
