@@ -10,6 +10,7 @@ through ``_dispatch``.
 """
 import functools
 import inspect
+import types
 import warnings
 
 from . import _dispatch
@@ -75,6 +76,17 @@ def _tensor_operator(method, orig):
             return other.tracer.create_proxy("call_method", method, (self, other), {})
         return orig(self, other)
     return operator_
+
+
+def _all_positional(fn):
+    """``fn`` taking its keyword-only parameters, ``*args`` and ``**kwargs`` as plain positional
+    ones, so that each can be handed one Proxy (torch.fx rewrites the code object the same way)."""
+    co = fn.__code__
+    nargs = (co.co_argcount + co.co_kwonlyargcount + bool(co.co_flags & inspect.CO_VARARGS)
+             + bool(co.co_flags & inspect.CO_VARKEYWORDS))
+    code = co.replace(co_flags=co.co_flags & ~(inspect.CO_VARARGS | inspect.CO_VARKEYWORDS),
+                      co_argcount=nargs, co_kwonlyargcount=0)
+    return types.FunctionType(code, fn.__globals__, fn.__name__, None, fn.__closure__)
 
 
 class _Patcher:
@@ -214,18 +226,28 @@ class Tracer(TracerBase):
         if not isinstance(concrete_args, dict):
             names = [p.name for p in params]
             concrete_args = dict(zip(names, concrete_args))
+        # the order of the code's variables: positional, keyword-only, *args, **kwargs
+        kinds = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD,
+                 inspect.Parameter.KEYWORD_ONLY, inspect.Parameter.VAR_POSITIONAL,
+                 inspect.Parameter.VAR_KEYWORD)
+        params.sort(key=lambda p: kinds.index(p.kind))
         args = []
         annotations = getattr(root_fn, "__annotations__", {})
         for p in params:
-            if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
-                raise NotImplementedError("symbolic_trace of a forward taking *args or "
-                                          "**kwargs is not supported by galton.fx")
+            if p.kind is p.VAR_POSITIONAL:
+                args.append(self.create_proxy("placeholder", f"*{p.name}", (), {}))
+                continue
+            if p.kind is p.VAR_KEYWORD:
+                args.append(self.create_proxy("placeholder", f"**{p.name}", (), {}))
+                continue
             default = () if p.default is inspect.Parameter.empty else (p.default,)
             if p.name in concrete_args:
                 args.append(self._specialise(p.name, default, concrete_args[p.name]))
                 continue
             args.append(self.create_proxy("placeholder", p.name, default, {},
                                           type_expr=annotations.get(p.name)))
+        if any(p.kind not in kinds[:2] for p in params):
+            root_fn = _all_positional(root_fn)
         if is_module:
             return root_fn, [self.root] + args
         return root_fn, args

@@ -120,6 +120,15 @@ class Node:
         self.meta = {}
         self._update_args_kwargs(args, kwargs)
 
+    @property
+    def stack_trace(self):
+        """Where the node was recorded from (None: galton's tracer keeps no stack traces)."""
+        return self.meta.get("stack_trace", None)
+
+    @stack_trace.setter
+    def stack_trace(self, trace):
+        self.meta["stack_trace"] = trace
+
     # --- list links ---------------------------------------------------------------------
     @property
     def next(self):

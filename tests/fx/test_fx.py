@@ -613,3 +613,17 @@ def test_print_readable_and_submodule_edits():
     assert g_gm.code == t_gm.code
     assert [n for n, _ in g_gm.named_modules()] == [n for n, _ in t_gm.named_modules()]
     assert not g_gm.delete_submodule("nothing.here")
+
+
+def test_varargs_kwargs_and_keyword_only_inputs():
+    def f(fw):
+        def fn(x, *rest, scale=2.0, **extra):
+            return x * scale + rest[0] - extra["shift"]
+        return fn
+    g_gm, t_gm = galton.fx.symbolic_trace(f(galton)), torch.fx.symbolic_trace(f(torch))
+    assert g_gm.code == t_gm.code
+    assert str(g_gm.graph) == str(t_gm.graph)
+    gx, tx = _pair((2,))
+    np.testing.assert_allclose(_np(g_gm(gx, 3.0, gx, shift=gx)),
+                               _np(t_gm(tx, 3.0, tx, shift=tx)), rtol=1e-6)
+    assert list(g_gm.graph.nodes)[0].stack_trace is None
