@@ -85,7 +85,7 @@ else:  # pragma: no cover
 NUMERIC_OPS = frozenset({"arithmetic", "pointwise", "reduction", "linalg", "inplace",
                          "conversion", "index_ops", "activation", "conv", "pooling",
                          "normalization", "loss", "rnn", "trig", "elementwise", "products",
-                         "scans", "views", "inplace_variants", "scatter_reduce"})
+                         "scans", "views", "inplace_variants", "scatter_reduce", "sampling"})
 
 
 def quiet_module(module):

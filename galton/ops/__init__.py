@@ -10,7 +10,7 @@ from .._quiet import NUMERIC_OPS, quiet_module
 MODULES = ["arithmetic", "pointwise", "reduction", "linalg", "shape", "indexing", "inplace",
            "conversion", "index_ops", "joining", "activation", "conv", "pooling", "normalization",
            "special", "binning", "geometry", "trig", "elementwise", "products", "scans", "views",
-           "inplace_variants", "scatter_reduce"]
+           "inplace_variants", "scatter_reduce", "sampling"]
 
 _loaded = []
 for _name in MODULES:

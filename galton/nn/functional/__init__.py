@@ -9,7 +9,7 @@ from ...ops.pointwise import relu, sigmoid, tanh  # noqa: F401
 
 _FAMILIES = ["activation", "loss", "dropout", "sparse", "conv", "pooling", "pooling3d",
              "normalization", "padding", "upsampling", "fold", "attention", "vision",
-             "distance", "loss_margin", "random_activation", "linear_loss"]
+             "distance", "loss_margin", "random_activation", "linear_loss", "sampling"]
 
 for _name in _FAMILIES:
     try:
