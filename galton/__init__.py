@@ -14,6 +14,8 @@ from .dtypes import (bool_ as bool, double, dtype, float, float16, float32, floa
                      get_default_dtype, half, int, int8, int16, int32, int64, long,  # noqa: A001
                      promote_types, set_default_dtype, short, uint8)
 from .tensor import Size, Tensor
+from . import type_info as _type_info
+finfo, iinfo = _type_info.finfo, _type_info.iinfo
 from . import _tensor_methods  # noqa: F401  (binds the ops onto Tensor)
 from .autograd import (enable_grad, inference_mode, is_grad_enabled, no_grad,
                        set_grad_enabled)
