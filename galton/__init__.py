@@ -14,7 +14,10 @@ from .dtypes import (bool_ as bool, double, dtype, float, float16, float32, floa
                      get_default_dtype, half, int, int8, int16, int32, int64, long,  # noqa: A001
                      promote_types, set_default_dtype, short, uint8)
 from .tensor import Size, Tensor
-from . import type_info as _type_info
+from . import memory_formats as _formats, type_info as _type_info
+memory_format, contiguous_format, channels_last, channels_last_3d, preserve_format = (
+    _formats.memory_format, _formats.contiguous_format, _formats.channels_last,
+    _formats.channels_last_3d, _formats.preserve_format)
 finfo, iinfo = _type_info.finfo, _type_info.iinfo
 from . import _tensor_methods  # noqa: F401  (binds the ops onto Tensor)
 from .autograd import (enable_grad, inference_mode, is_grad_enabled, no_grad,

@@ -180,9 +180,16 @@ METHODS = {
     "is_same_size": lambda self, other: tuple(self.shape) == tuple(other.shape),
     "is_shared": lambda self: False,
     "is_distributed": lambda self: False,
-    "dim_order": lambda self, *, ambiguity_check=False: tuple(range(self.ndim)),
+    "dim_order": lambda self, *, ambiguity_check=False: _dim_order(self),
     "greater_equal": A.ge, "less_equal": A.le, "not_equal": A.ne,
 }
+
+
+def _dim_order(self):
+    """Dimensions from outermost to innermost in memory (by stride; ties keep their order):
+    (0, 2, 3, 1) for channels-last."""
+    st = self._data.strides
+    return tuple(sorted(range(self._data.ndim), key=lambda d: -st[d]))
 
 
 def _is_nonzero(self):

@@ -3,7 +3,7 @@ import builtins
 
 import numpy as np
 
-from . import _defaults, backend, dtypes
+from . import _defaults, backend, dtypes, memory_formats
 from ._quiet import quiet_module
 from .random import rng
 from .tensor import Tensor
@@ -161,9 +161,10 @@ def ones(*size, dtype=None, device=None, requires_grad=False, **kw):
 
 
 def empty(*size, dtype=None, device=None, requires_grad=False, memory_format=None, **kw):
-    """An uninitialised tensor (here: whatever NumPy's ``empty`` holds)."""
-    return _finish(np.empty(_size(size, kw, "empty"), _float_or(dtype)), None, device,
-                   requires_grad)
+    """An uninitialised tensor (here: whatever NumPy's ``empty`` holds), laid out as
+    ``memory_format`` says (``channels_last``: NHWC in memory)."""
+    arr = memory_formats.empty(_size(size, kw, "empty"), _float_or(dtype), memory_format)
+    return _finish(arr, None, device, requires_grad)
 
 
 def full(size, fill_value, *, dtype=None, device=None, requires_grad=False):
@@ -176,24 +177,35 @@ def full(size, fill_value, *, dtype=None, device=None, requires_grad=False):
                    None, device, requires_grad)
 
 
-def zeros_like(x, *, dtype=None, device=None, requires_grad=False):
-    return _finish(np.zeros(x._data.shape, _np_dtype(dtype) or x._data.dtype), None, device,
-                   requires_grad)
+def zeros_like(x, *, dtype=None, device=None, requires_grad=False,
+               memory_format=memory_formats.preserve_format):
+    return _finish(_like(np.zeros(x._data.shape, _np_dtype(dtype) or x._data.dtype), x,
+                         memory_format), None, device, requires_grad)
 
 
-def ones_like(x, *, dtype=None, device=None, requires_grad=False):
-    return _finish(np.ones(x._data.shape, _np_dtype(dtype) or x._data.dtype), None, device,
-                   requires_grad)
+def ones_like(x, *, dtype=None, device=None, requires_grad=False,
+              memory_format=memory_formats.preserve_format):
+    return _finish(_like(np.ones(x._data.shape, _np_dtype(dtype) or x._data.dtype), x,
+                         memory_format), None, device, requires_grad)
 
 
-def empty_like(x, *, dtype=None, device=None, requires_grad=False):
-    return _finish(np.empty(x._data.shape, _np_dtype(dtype) or x._data.dtype), None, device,
-                   requires_grad)
+def empty_like(x, *, dtype=None, device=None, requires_grad=False,
+               memory_format=memory_formats.preserve_format):
+    return _finish(_like(np.empty(x._data.shape, _np_dtype(dtype) or x._data.dtype), x,
+                         memory_format), None, device, requires_grad)
 
 
-def full_like(x, fill_value, *, dtype=None, device=None, requires_grad=False):
-    return _finish(np.full(x._data.shape, fill_value, _np_dtype(dtype) or x._data.dtype), None,
-                   device, requires_grad)
+def full_like(x, fill_value, *, dtype=None, device=None, requires_grad=False,
+              memory_format=memory_formats.preserve_format):
+    return _finish(_like(np.full(x._data.shape, fill_value, _np_dtype(dtype) or x._data.dtype),
+                         x, memory_format), None, device, requires_grad)
+
+
+def _like(arr, x, memory_format):
+    """The layout a ``*_like`` result takes: ``x``'s channels-last one under preserve_format."""
+    if memory_format is memory_formats.preserve_format and x._data.ndim not in (4, 5):
+        return arr  # the common case, one check
+    return memory_formats.like(arr, x._data, memory_format)
 
 
 def _float_like(x, dtype, kernel):
@@ -204,23 +216,32 @@ def _float_like(x, dtype, kernel):
     return dtypes.from_numpy_dtype(d)
 
 
-def rand_like(x, *, dtype=None, generator=None, device=None, requires_grad=False):
+def rand_like(x, *, dtype=None, generator=None, device=None, requires_grad=False,
+              memory_format=memory_formats.preserve_format):
     """Uniform [0, 1) numbers in a tensor shaped like ``x``."""
-    return rand(x._data.shape, dtype=_float_like(x, dtype, "check_uniform_bounds"),
-                generator=generator, requires_grad=requires_grad)
+    return _laid_like(rand(x._data.shape, dtype=_float_like(x, dtype, "check_uniform_bounds"),
+                           generator=generator, requires_grad=requires_grad), x, memory_format)
 
 
-def randn_like(x, *, dtype=None, generator=None, device=None, requires_grad=False):
+def randn_like(x, *, dtype=None, generator=None, device=None, requires_grad=False,
+               memory_format=memory_formats.preserve_format):
     """Standard normal numbers in a tensor shaped like ``x``."""
-    return randn(x._data.shape, dtype=_float_like(x, dtype, "normal_kernel_cpu"),
-                 generator=generator, requires_grad=requires_grad)
+    return _laid_like(randn(x._data.shape, dtype=_float_like(x, dtype, "normal_kernel_cpu"),
+                            generator=generator, requires_grad=requires_grad), x, memory_format)
 
 
 def randint_like(x, low=0, high=None, *, dtype=None, generator=None, device=None,
-                 requires_grad=False):
+                 requires_grad=False, memory_format=memory_formats.preserve_format):
     if high is None:
         low, high = 0, low
-    return randint(low, high, x._data.shape, dtype=dtype or x.dtype, generator=generator)
+    return _laid_like(randint(low, high, x._data.shape, dtype=dtype or x.dtype,
+                              generator=generator), x, memory_format)
+
+
+def _laid_like(t, x, memory_format):
+    """A freshly drawn tensor moved into the layout ``_like`` gives (drawn in logical order)."""
+    t._data = _like(t._data, x, memory_format)
+    return t
 
 
 def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=False):

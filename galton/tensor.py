@@ -6,7 +6,7 @@ The class holds the data and the autograd bookkeeping only. Its math methods (``
 """
 import numpy as np
 
-from . import backend, dtypes
+from . import backend, dtypes, memory_formats
 from .autograd import graph
 from .autograd.graph import Node
 
@@ -191,8 +191,12 @@ class Tensor:
     def is_floating_point(self):
         return self._data.dtype.kind == "f"
 
-    def is_contiguous(self):
-        return bool(self._data.flags.c_contiguous)
+    def is_contiguous(self, memory_format=memory_formats.contiguous_format):
+        """Whether the elements lie in ``memory_format``'s order, without gaps (sizes of 1
+        aside: their strides do not matter)."""
+        if memory_format is memory_formats.contiguous_format:
+            return bool(self._data.flags.c_contiguous)
+        return memory_formats.is_contiguous(self._data, memory_formats.check(memory_format))
 
     def stride(self, dim=None):
         st = tuple(s // self._data.itemsize for s in self._data.strides)

@@ -3,7 +3,7 @@ from collections import OrderedDict, namedtuple
 
 import numpy as np
 
-from .. import _quiet, backend, dtypes
+from .. import _quiet, backend, dtypes, memory_formats
 from ..tensor import Tensor, make_result
 from .parameter import Parameter, _BufferMark, _Uninitialized
 
@@ -370,6 +370,10 @@ class Module:
             self._apply_arrays(lambda a: backend.to_device(a, d))
         if dt is not None:
             self._apply_arrays(lambda a: a.astype(dt.np) if a.dtype.kind == "f" else a)
+        fmt = kwargs.get("memory_format")
+        if fmt is not None:  # as PyTorch: only the 4-d and 5-d tensors (convolution weights)
+            fmt = memory_formats.check(fmt)
+            self._apply_arrays(lambda a: memory_formats.to(a, fmt) if a.ndim in (4, 5) else a)
         return self
 
     def cpu(self):

@@ -1,7 +1,7 @@
 """Changing dtype or device: ``to``, ``float``, ``long``, ``type``, ``cpu``, ``cuda``."""
 import numpy as np
 
-from .. import backend, dtypes
+from .. import backend, dtypes, memory_formats
 from ._util import Tensor, make_result
 
 
@@ -42,8 +42,15 @@ def to(x, *args, dtype=None, device=None, non_blocking=False, copy=False, memory
         out = move(out, device)
     if dtype is not None:
         out = cast(out, dtype)
+    fmt = memory_formats.check(memory_format)
+    if fmt is not memory_formats.preserve_format:  # a layout asked for: copy only if needed
+        arr = (memory_formats.clone(out._data, fmt) if copy and out is x
+               else memory_formats.to(out._data, fmt))
+        if arr is not out._data:
+            return make_result(arr, (out,), lambda g, xp=np: (g,), "CloneBackward0")
     if copy and out is x:
-        out = make_result(x._data.copy(), (x,), lambda g, xp=np: (g,), "CloneBackward0")
+        out = make_result(memory_formats.clone(x._data, fmt), (x,), lambda g, xp=np: (g,),
+                          "CloneBackward0")
     return out
 
 

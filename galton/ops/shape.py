@@ -1,6 +1,7 @@
 """Ops that move elements without changing them: reshape, view, transpose, permute, ..."""
 import numpy as np
 
+from .. import memory_formats
 from ._util import Tensor, _dim, make_result
 
 
@@ -147,15 +148,25 @@ def expand_as(x, other):
     return expand(x, other.shape)
 
 
-def contiguous(x):
+def contiguous(x, memory_format=memory_formats.contiguous_format):
+    """``x`` itself when its elements already lie in ``memory_format``'s order, else a copy
+    that does (``channels_last``: NHWC in memory, still NCHW in shape)."""
     a = x._data
-    if a.flags.c_contiguous:
-        return x
-    return make_result(np.ascontiguousarray(a), (x,), lambda g, xp=np: (g,), "CloneBackward0")
+    if memory_format is memory_formats.contiguous_format:
+        if a.flags.c_contiguous:
+            return x
+        out = np.ascontiguousarray(a)
+    else:
+        out = memory_formats.contiguous(a, memory_format)
+        if out is a:
+            return x
+    return make_result(out, (x,), lambda g, xp=np: (g,), "CloneBackward0")
 
 
-def clone(x, *, memory_format=None):
-    return make_result(x._data.copy(), (x,), lambda g, xp=np: (g,), "CloneBackward0")
+def clone(x, *, memory_format=memory_formats.preserve_format):
+    """A copy; preserve keeps a channels-last layout (every other copy is C-ordered)."""
+    out = memory_formats.clone(x._data, memory_format)
+    return make_result(out, (x,), lambda g, xp=np: (g,), "CloneBackward0")
 
 
 TENSOR_METHODS = ["reshape", "view", "flatten", "unflatten", "transpose", "swapaxes=transpose",
