@@ -91,7 +91,7 @@ _SUBMODULES = ("nn", "optim", "utils", "vision", "train", "metrics", "plot", "ji
                "amp", "text", "hub", "serialization", "metadata", "playground",
                "regularization", "cuda", "backends", "accelerator", "version", "testing",
                "autograd", "func", "linalg", "distributions", "compiler", "explain", "profiler",
-               "fx")
+               "fx", "multiprocessing")
 
 
 def __getattr__(name):

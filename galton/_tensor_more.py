@@ -2,6 +2,7 @@
 tensor (H, mH), the size and placement queries (itemsize, nbytes, is_cpu, get_device, layout,
 ...), ``apply_`` / ``map_`` / ``map2_``, ``sum_to_size``, ``set_``, ``nonzero_static``, the
 sampling methods and the aliases PyTorch keeps on Tensor (``greater_equal``, ``ndimension``)."""
+import sys
 import warnings
 
 import numpy as np
@@ -178,11 +179,28 @@ METHODS = {
     "is_signed": lambda self: self.dtype.is_signed,
     "is_nonzero": lambda self: _is_nonzero(self),
     "is_same_size": lambda self, other: tuple(self.shape) == tuple(other.shape),
-    "is_shared": lambda self: False,
+    "is_shared": lambda self: _is_shared(self),
+    "share_memory_": lambda self: _share_memory_(self),
     "is_distributed": lambda self: False,
     "dim_order": lambda self, *, ambiguity_check=False: _dim_order(self),
     "greater_equal": A.ge, "less_equal": A.le, "not_equal": A.ne,
 }
+
+
+def _share_memory_(self):
+    """Move this tensor's values into shared memory, in place (the same tensor object), so
+    that processes started afterwards, or sent it, use the same numbers. Returns self."""
+    from . import _shared_memory
+    self._data = _shared_memory.share(self._data)
+    return self
+
+
+def _is_shared(self):
+    """Whether the values lie in shared memory (``share_memory_``, or received from another
+    process)."""
+    if "galton._shared_memory" not in sys.modules:
+        return False  # nothing was ever shared in this process
+    return sys.modules["galton._shared_memory"].segment_of(self._data) is not None
 
 
 def _dim_order(self):

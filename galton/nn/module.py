@@ -376,6 +376,19 @@ class Module:
             self._apply_arrays(lambda a: memory_formats.to(a, fmt) if a.ndim in (4, 5) else a)
         return self
 
+    def share_memory(self):
+        """Move every parameter, buffer and existing gradient into shared memory, in place, so
+        that processes started afterwards train the very same numbers (Hogwild; see
+        ``galton.multiprocessing``). Returns self."""
+        for m in self.modules():
+            for table in (m._parameters, m._buffers):
+                for t in table.values():
+                    if t is not None:
+                        t.share_memory_()
+                        if t.grad is not None:
+                            t.grad.share_memory_()
+        return self
+
     def cpu(self):
         return self.to("cpu")
 
