@@ -11,7 +11,7 @@ from .parameter import Buffer, Parameter, UninitializedBuffer, UninitializedPara
 _FAMILIES = ["container", "linear", "activation", "dropout", "loss", "loss_margin", "flatten",
              "conv", "pooling", "pooling3d", "normalization", "padding", "upsampling", "fold",
              "embedding", "rnn", "attention", "transformer", "distance", "pixelshuffle", "lazy",
-             "linear_cross_entropy"]
+             "linear_cross_entropy", "fractional_pooling"]
 
 for _name in _FAMILIES:
     try:

@@ -9,7 +9,8 @@ from ...ops.pointwise import relu, sigmoid, tanh  # noqa: F401
 
 _FAMILIES = ["activation", "loss", "dropout", "sparse", "conv", "pooling", "pooling3d",
              "normalization", "padding", "upsampling", "fold", "attention", "vision",
-             "distance", "loss_margin", "random_activation", "linear_loss", "sampling"]
+             "distance", "loss_margin", "random_activation", "linear_loss", "sampling",
+             "fractional_pooling"]
 
 for _name in _FAMILIES:
     try:
