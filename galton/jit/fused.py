@@ -55,7 +55,7 @@ def _jit_loops():
             import numba
             ns = _Namespace()
             for name in _fused_loops.NAMES:
-                setattr(ns, name, numba.njit(cache=True, nogil=True)(
+                setattr(ns, name, numba.njit(**_kernels.JIT_OPTIONS)(
                     getattr(_fused_loops, name)))
             _jit = ns
     return _jit

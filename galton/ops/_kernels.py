@@ -43,6 +43,12 @@ _enabled = os.environ.get("GALTON_NUMBA", "1") not in ("0", "false", "no", "off"
 _compiled = None    # a namespace of compiled loops once built; False when Numba is missing
 _jit = None         # the loops through numba.njit once built; False when that failed
 _F4, _F8 = np.dtype(np.float32), np.dtype(np.float64)
+# cache: compiled machine code is kept on disk, so a new process loads it in ms; no fastmath:
+# IEEE order and NaN rules must match the NumPy code exactly; NumPy's error model: Python's
+# checks every division for a zero divisor (to raise ZeroDivisionError), a branch that keeps
+# LLVM from vectorising the loop (adam_step: 0.69 -> 0.17 ms for 313,600 float32 parameters),
+# where NumPy's gives inf/nan as the NumPy code does
+JIT_OPTIONS = {"cache": True, "nogil": True, "error_model": "numpy"}
 
 
 class _Namespace:
@@ -77,9 +83,7 @@ def jit_loops():
         return _jit
     ns = _Namespace()
     for name in NAMES:
-        # cache: compiled machine code is kept on disk, so a new process loads it in ms;
-        # no fastmath: IEEE order and NaN rules must match the NumPy code exactly
-        setattr(ns, name, numba.njit(cache=True, nogil=True)(getattr(_loops, name)))
+        setattr(ns, name, numba.njit(**JIT_OPTIONS)(getattr(_loops, name)))
     try:  # a Numba that imports but cannot compile (a mismatched NumPy, no writable cache...)
         probe = np.zeros(4, np.float32)
         ns.relu_forward(probe, probe)
