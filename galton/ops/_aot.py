@@ -15,7 +15,8 @@ hash of the loops' source, the signatures, Numba's, llvmlite's, NumPy's and Pyth
 the platform and the CPU, so a module built for anything else is never loaded. It is built in
 a temporary folder and moved into place with ``os.replace`` under a file lock, so two processes
 starting at once build it once and never see half a file; a checksum written beside it is
-checked before loading, so a damaged file is reported (by path), removed and rebuilt.
+checked before loading, so a damaged file is reported (by path), removed and rebuilt. Only
+the newest few modules are kept.
 
 When it cannot be had (no C compiler, a read-only cache, a failed build) ``load`` warns once
 and returns None, and ``_kernels`` uses the JIT as before; a call the module does not cover
@@ -144,7 +145,30 @@ def _load(path):
                 if os.path.exists(p):
                     os.remove(p)
         _build(path)
+        _prune(path)
         return _import(path)
+
+
+KEEP = 4  # modules kept in the cache: a few galton or Numba versions side by side
+
+
+def _prune(path):
+    """Remove all but the KEEP newest modules (each edit of the loops builds a new ~0.8 MB
+    one); never ``path``. Best effort: a file another process removed first is fine."""
+    d = os.path.dirname(path)
+    try:
+        mods = [os.path.join(d, f) for f in os.listdir(d)
+                if f.startswith("galton_kernels_") and f.endswith(_EXT)]
+        mods.sort(key=os.path.getmtime, reverse=True)
+    except OSError:
+        return
+    for old in mods[KEEP:]:
+        if old != path:
+            for p in (old, old + ".sha256", old + ".lock"):
+                try:
+                    os.remove(p)
+                except OSError:
+                    pass
 
 
 def _own_dir(d):

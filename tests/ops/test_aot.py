@@ -274,6 +274,27 @@ def test_module_for_other_sources_is_ignored(built, cache, monkeypatch):
     assert stale.read_bytes().startswith(b"not a module")  # left alone
 
 
+def test_old_modules_are_pruned(built, cache, monkeypatch):
+    cache.mkdir(mode=0o700)
+    olds = []
+    for i in range(_aot.KEEP + 2):  # older modules, the first the oldest
+        old = cache / f"galton_kernels_{i:024d}{_aot._EXT}"
+        for f in (old, cache / (old.name + ".sha256")):
+            f.write_text("")
+            os.utime(f, (1000 + i, 1000 + i))
+        olds.append(old)
+    unrelated = cache / "notes.txt"
+    unrelated.write_text("")
+    _copy_build(built, monkeypatch)
+    assert _aot.load() is not None
+    left = sorted(os.listdir(cache))
+    newest = [o.name for o in olds[-(_aot.KEEP - 1):]]  # with the new one: KEEP modules
+    assert [f for f in left if f.endswith(_aot._EXT)] == sorted(
+        newest + [os.path.basename(_aot.module_path())])
+    assert not any(f.startswith(o.name) for o in olds[:3] for f in left)  # sidecars too
+    assert "notes.txt" in left
+
+
 def test_key_follows_the_sources_and_versions(monkeypatch):
     key = _aot._key()
     monkeypatch.setattr(np, "__version__", np.__version__ + ".post1")
