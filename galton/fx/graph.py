@@ -7,6 +7,7 @@ import inspect
 import keyword
 import math
 import re
+import typing
 from collections import defaultdict
 
 from .node import Node, _qualified_name, map_arg
@@ -112,13 +113,25 @@ def _format_target(base, target):
     return r
 
 
-def _type_repr(t):
+def _type_repr(obj):
+    """A type as torch.fx prints it: ``torch.Tensor``, ``int``,
+    ``typing.Optional[torch.Tensor]``."""
     import galton
-    if t is galton.Tensor:
+    if obj is galton.Tensor:
         return "torch.Tensor"
-    if getattr(t, "__module__", None) == "builtins" and isinstance(t, type):
-        return t.__name__
-    return None
+    if isinstance(obj, type):
+        if obj.__module__ == "builtins":
+            return obj.__qualname__
+        return f"{obj.__module__}.{obj.__qualname__}".replace("galton.", "torch.", 1) \
+            if obj.__module__.startswith("galton") else f"{obj.__module__}.{obj.__qualname__}"
+    if obj is ...:
+        return "..."
+    return repr(obj).replace("galton.tensor.Tensor", "torch.Tensor")
+
+
+# typing's names for the builtin containers a generic alias is printed with (List[int])
+_origin_type_map = {list: typing.List, dict: typing.Dict, set: typing.Set,
+                    frozenset: typing.FrozenSet, tuple: typing.Tuple}
 
 
 class CodeGen:
@@ -176,6 +189,19 @@ class CodeGen:
                 return add_global(arg.__name__, arg)
             return repr(arg)
 
+        def type_repr(o):
+            # an annotation in the generated signature; its typing names become globals
+            if o == ():
+                return "()"
+            if o is galton.Tensor:
+                return "torch.Tensor"
+            if hasattr(o, "__origin__"):
+                origin_type = _origin_type_map.get(o.__origin__, o.__origin__)
+                origin_typename = add_global(_type_repr(origin_type), origin_type)
+                args = [type_repr(arg) for arg in getattr(o, "__args__", ())]
+                return f"{origin_typename}[{','.join(args)}]" if args else origin_typename
+            return add_global(_type_repr(o), o)
+
         def format_args(args, kwargs):
             parts = [repr_arg(a) for a in args]
             parts += [f"{k} = {repr_arg(v)}" for k, v in kwargs.items()]
@@ -212,8 +238,8 @@ class CodeGen:
         def emit_node(node):
             if node.op == "placeholder":
                 annotation = ""
-                if node.type is not None and _type_repr(node.type) is not None:
-                    annotation = f" : {_type_repr(node.type)}"
+                if node.type is not None:
+                    annotation = f" : {type_repr(node.type)}"
                 default = f" = {repr_arg(node.args[0])}" if node.args else ""
                 free_vars.append(f"{node.target}{annotation}{default}")
                 raw_name = node.target.replace("*", "")
@@ -249,8 +275,8 @@ class CodeGen:
                 body.append(f"{repr(node)} = {_format_target(root_module, node.target)}")
                 return
             if node.op == "output":
-                if node.type is not None and _type_repr(node.type) is not None:
-                    maybe_return_annotation[0] = f" -> {_type_repr(node.type)}"
+                if node.type is not None:
+                    maybe_return_annotation[0] = f" -> {type_repr(node.type)}"
                 body.append(f"return {repr_arg(node.args[0]) if node.args else 'None'}")
                 return
             raise NotImplementedError(f"node: {node.op} {node.target}")

@@ -249,16 +249,18 @@ class Node:
     def format_node(self):
         """This node as one line of ``str(graph)`` (None for the output node when names are
         being collected)."""
+        from .graph import _type_repr
+        typename = f"{_type_repr(self.type)} " if self.type is not None else ""
         if self.op == "placeholder":
             default = f"(default={self.args[0]})" if self.args else ""
-            return (f"%{self.name} : [num_users={len(self.users)}] = {self.op}"
+            return (f"%{self.name} : {typename}[num_users={len(self.users)}] = {self.op}"
                     f"[target={self.target}]{default}")
         if self.op == "get_attr":
-            return (f"%{self.name} : [num_users={len(self.users)}] = {self.op}"
+            return (f"%{self.name} : {typename}[num_users={len(self.users)}] = {self.op}"
                     f"[target={self._pretty_print_target(self.target)}]")
         if self.op == "output":
             return f"return {self.args[0]}" if self.args else "return None"
-        return (f"%{self.name} : [num_users={len(self.users)}] = {self.op}"
+        return (f"%{self.name} : {typename}[num_users={len(self.users)}] = {self.op}"
                 f"[target={self._pretty_print_target(self.target)}]"
                 f"(args = {_format_arg(self.args)}, kwargs = {_format_arg(self.kwargs)})")
 

@@ -627,3 +627,23 @@ def test_varargs_kwargs_and_keyword_only_inputs():
     np.testing.assert_allclose(_np(g_gm(gx, 3.0, gx, shift=gx)),
                                _np(t_gm(tx, 3.0, tx, shift=tx)), rtol=1e-6)
     assert list(g_gm.graph.nodes)[0].stack_trace is None
+
+
+def annotated_model(fw):
+    from typing import List, Optional
+
+    class M(fw.nn.Module):
+        def forward(self, x: fw.Tensor, k: int = 2, y: Optional[fw.Tensor] = None,
+                    sizes: List[int] = None) -> fw.Tensor:
+            return x * k
+    return M()
+
+
+def test_annotations_in_graph_and_code():
+    g_gm = galton.fx.symbolic_trace(annotated_model(galton))
+    t_gm = torch.fx.symbolic_trace(annotated_model(torch))
+    assert g_gm.code == t_gm.code
+    assert str(g_gm.graph) == str(t_gm.graph)
+    assert "y : typing_Union[torch.Tensor,NoneType] = None" in g_gm.code
+    gx, tx = _pair((2,))
+    np.testing.assert_array_equal(_np(g_gm(gx, 3)), _np(t_gm(tx, 3)))
