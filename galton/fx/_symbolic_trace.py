@@ -10,6 +10,7 @@ through ``_dispatch``.
 """
 import functools
 import inspect
+import math
 import types
 import warnings
 
@@ -130,8 +131,16 @@ class Tracer(TracerBase):
     Proxies. Subclass it to change what is a leaf module (``is_leaf_module``), how modules
     are called (``call_module``) or how nodes are made (``create_node``/``create_proxy``)."""
 
-    def __init__(self, autowrap_modules=(), autowrap_functions=(), param_shapes_constant=False):
+    def __init__(self, autowrap_modules=(math,), autowrap_functions=(),
+                 param_shapes_constant=False):
         super().__init__()
+        # functions recorded as leaves wherever the traced code's globals (or their module)
+        # name them: math's by default, so that math.sqrt(x.size(-1)) traces, as in PyTorch
+        self._autowrap_modules = tuple(autowrap_modules)
+        self._autowrap_function_ids = {
+            id(value) for m in self._autowrap_modules for name, value in vars(m).items()
+            if not name.startswith("_") and callable(value)}
+        self._autowrap_function_ids.update(id(f) for f in autowrap_functions)
         self._autowrap_functions = frozenset(autowrap_functions)
         self.param_shapes_constant = param_shapes_constant
         self.proxy_buffer_attributes = True
@@ -330,10 +339,11 @@ class Tracer(TracerBase):
             orig_fn = frame_dict.get(name, getattr(builtins, name, None))
             if orig_fn is not None:
                 patcher.patch_dict(frame_dict, name, self._wrapped(orig_fn))
-        for fn in self._autowrap_functions:
-            name = fn.__name__
-            if fn_globals.get(name) is fn:
-                patcher.patch_dict(fn_globals, name, self._wrapped(fn))
+        for frame_dict in [fn_globals] + [vars(m) for m in self._autowrap_modules]:
+            for name, value in list(frame_dict.items()):
+                if not name.startswith("_") and callable(value) \
+                        and id(value) in self._autowrap_function_ids:
+                    patcher.patch_dict(frame_dict, name, self._wrapped(value))
 
     def _wrapped(self, orig_fn):
         @functools.wraps(orig_fn)

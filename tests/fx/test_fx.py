@@ -647,3 +647,18 @@ def test_annotations_in_graph_and_code():
     assert "y : typing_Union[torch.Tensor,NoneType] = None" in g_gm.code
     gx, tx = _pair((2,))
     np.testing.assert_array_equal(_np(g_gm(gx, 3)), _np(t_gm(tx, 3)))
+
+
+def test_math_functions_are_autowrapped():
+    import math
+
+    def f(fw):
+        def fn(x):
+            return x / math.sqrt(x.size(-1)) + math.log(x.size(0))
+        return fn
+    g_gm, t_gm = galton.fx.symbolic_trace(f(galton)), torch.fx.symbolic_trace(f(torch))
+    assert g_gm.code == t_gm.code
+    assert 'torch.fx._symbolic_trace.wrap("math_sqrt")' in g_gm.code
+    gx, tx = _pair((2, 4))
+    np.testing.assert_allclose(_np(g_gm(gx)), _np(t_gm(tx)), rtol=1e-6)
+    assert type(math.sqrt).__name__ == "builtin_function_or_method"  # put back
