@@ -3,6 +3,7 @@ with the methods that build and edit it and ``python_code``, which writes it bac
 of a ``forward`` in PyTorch's layout (``add = x + y;  x = y = None``).
 """
 import builtins
+import enum
 import inspect
 import keyword
 import math
@@ -181,6 +182,8 @@ class CodeGen:
                 return f"torch.{str(arg).split('.')[-1]}"
             if isinstance(arg, galton.device):
                 return f"device({str(arg)!r})"
+            if isinstance(arg, enum.Enum):
+                return f"{add_global(type(arg).__name__, type(arg))}.{arg.name}"
             if isinstance(arg, float) and not math.isfinite(arg):
                 return "nan" if math.isnan(arg) else ("inf" if arg > 0 else "-inf")
             if callable(arg) and not isinstance(arg, type):

@@ -7,6 +7,7 @@ recorded (``bool(proxy)`` in an ``if``, ``len``, iteration of unknown length) ra
 ``TraceError`` or ``RuntimeError`` with PyTorch's messages.
 """
 import dis
+import enum
 import inspect
 import operator
 import sys
@@ -17,7 +18,7 @@ from .graph import magic_methods, reflectable_magic_methods
 from .node import Node, map_aggregate
 
 __all__ = ["TraceError", "TracerBase", "GraphAppendingTracer", "Proxy", "Attribute",
-           "ParameterProxy"]
+           "ParameterProxy", "map_aggregate"]
 
 
 class TraceError(ValueError):
@@ -103,7 +104,7 @@ class TracerBase:
 def _base_types():
     import galton
     return (str, int, float, bool, complex, galton.dtype, galton.device, galton.Tensor,
-            type(None), type(lambda: 0), type(print), type(operator.add))
+            enum.Enum, type(None), type(lambda: 0), type(print), type(operator.add))
 
 
 class GraphAppendingTracer(TracerBase):
@@ -251,4 +252,3 @@ def _install_magic_methods():
 
 
 _install_magic_methods()
-map_aggregate = map_aggregate  # torch.fx.proxy re-exports it

@@ -662,3 +662,19 @@ def test_math_functions_are_autowrapped():
     gx, tx = _pair((2, 4))
     np.testing.assert_allclose(_np(g_gm(gx)), _np(t_gm(tx)), rtol=1e-6)
     assert type(math.sqrt).__name__ == "builtin_function_or_method"  # put back
+
+
+def test_enum_arguments_in_generated_code():
+    import enum
+
+    class Mode(enum.Enum):
+        DOUBLE = 2
+
+    def _graph(fx):
+        g = fx.Graph()
+        x = g.placeholder("x")
+        g.output(g.call_function(operator.mul, (x, Mode.DOUBLE)))
+        return fx.GraphModule({}, g)
+    g_gm, t_gm = _graph(galton.fx), _graph(torch.fx)
+    assert g_gm.code == t_gm.code
+    assert "mul = x * Mode.DOUBLE" in g_gm.code
