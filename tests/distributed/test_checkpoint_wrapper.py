@@ -23,6 +23,9 @@ def _model(t):
 
 
 def _pair(make_kw):
+    # PyTorch's weights seeded: an unseeded draw now and then puts an output within float32
+    # rounding of zero, where atol=1e-6 failed about one run in three
+    torch.manual_seed(0)
     tm, tblock = _model(torch)
     gm, gblock = _model(galton)
     gm.load_state_dict({k: galton.tensor(v.detach().numpy()) for k, v in tm.state_dict().items()})
