@@ -6,20 +6,22 @@ replaces the public functions of galton's namespaces (``torch.*``, ``torch.nn.fu
 
 This must outlive ``symbolic_trace``: Proxies are also used by hand, outside any trace
 (``torch.cat([Proxy(a), Proxy(b)])`` on a ``GraphAppendingTracer``, a traced GraphModule
-called on a Proxy to inline it). Until the first Proxy exists the wrappers cost one global
-test. Module-level names imported before ``galton.fx`` (``from torch import cat``) keep the
+called on a Proxy to inline it). While no Proxy is alive the wrappers cost one dict
+lookup. Module-level names imported before ``galton.fx`` (``from torch import cat``) keep the
 original functions, as they would keep anything else.
 """
 import functools
 import importlib
 import sys
 import types
+import weakref
 
 from . import _functional_calls
 
-__all__ = ["install", "torch_name", "proxies_exist"]
+__all__ = ["install", "torch_name", "proxy_born"]
 
-_state = {"proxies": False, "installed": False}
+# "proxies": whether a Proxy is alive now; only then do the wrappers look at their arguments
+_state = {"proxies": False, "installed": False, "live": 0}
 # wrapper (or original function) -> "torch.cat"
 _names = {}
 # functions that answer questions about a Python object rather than compute on a tensor
@@ -34,8 +36,19 @@ _UNDERSCORE_OK = {"galton.ops.profiler"}
 _UNDERSCORE_NAMES = {"_assert"}
 
 
-def proxies_exist():
+def proxy_born(proxy):
+    """Count ``proxy`` as alive until it is collected (a trace's Proxies go with it, and the
+    wrappers are back to one test per call)."""
+    _state["live"] += 1
     _state["proxies"] = True
+    weakref.finalize(proxy, _proxy_died)
+
+
+def _proxy_died():
+    _state["live"] -= 1
+    if _state["live"] <= 0:
+        _state["live"] = 0
+        _state["proxies"] = False
 
 
 def register(fn, name):

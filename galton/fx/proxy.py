@@ -129,7 +129,7 @@ class Proxy:
             tracer = GraphAppendingTracer(node.graph)
         self.tracer = tracer
         self.node = node
-        _dispatch.proxies_exist()
+        _dispatch.proxy_born(self)
 
     def __repr__(self):
         return f"Proxy({self.node.name})"
