@@ -223,24 +223,31 @@ def extract_archive(archive, to_path, members):
             os.replace(dest + ".part", dest)
 
 
+
+def _write_member(archive, to_path, name, open_member):
+    """Write one archive member under ``to_path``: its path checked so that a crafted archive
+    cannot write outside ``to_path``, its bytes written to a temporary file and renamed."""
+    to_root = os.path.abspath(to_path)
+    dest = os.path.abspath(os.path.join(to_root, name))
+    if os.path.commonpath([dest, to_root]) != to_root:
+        raise ValueError(f"{archive}: member {name} points outside {to_path}")
+    os.makedirs(os.path.dirname(dest), exist_ok=True)
+    with open_member() as src, open(dest + ".part", "wb") as out:
+        shutil.copyfileobj(src, out)
+    os.replace(dest + ".part", dest)
+
+
 def extract_tree(archive, to_path, prefix):
     """Extract the regular files under ``prefix`` (a folder inside a tar archive, gz or plain)
     into ``to_path``, in one pass over the archive (Food-101's holds 101,000 images: looking
     each one up by name would be quadratic), each path checked as in :func:`extract_archive`;
     return how many were written."""
-    to_root = os.path.abspath(to_path)
     count = 0
     with tarfile.open(archive, "r:*") as tar:
         for info in tar:
             if not info.isfile() or not info.name.startswith(prefix):
                 continue
-            dest = os.path.abspath(os.path.join(to_root, info.name))
-            if os.path.commonpath([dest, to_root]) != to_root:
-                raise ValueError(f"{archive}: member {info.name} points outside {to_path}")
-            os.makedirs(os.path.dirname(dest), exist_ok=True)
-            with tar.extractfile(info) as src, open(dest + ".part", "wb") as out:
-                shutil.copyfileobj(src, out)
-            os.replace(dest + ".part", dest)
+            _write_member(archive, to_path, info.name, lambda: tar.extractfile(info))
             count += 1
     return count
 
@@ -263,7 +270,6 @@ def extract_zip(archive, to_path, prefix):
     each path checked so that a crafted archive cannot write outside ``to_path``; return how
     many were written."""
     import zipfile
-    to_root = os.path.abspath(to_path)
     count = 0
     try:
         zf = zipfile.ZipFile(archive)
@@ -273,12 +279,6 @@ def extract_zip(archive, to_path, prefix):
         for info in zf.infolist():
             if info.is_dir() or not info.filename.startswith(prefix):
                 continue
-            dest = os.path.abspath(os.path.join(to_root, info.filename))
-            if os.path.commonpath([dest, to_root]) != to_root:
-                raise ValueError(f"{archive}: member {info.filename} points outside {to_path}")
-            os.makedirs(os.path.dirname(dest), exist_ok=True)
-            with zf.open(info) as src, open(dest + ".part", "wb") as out:
-                shutil.copyfileobj(src, out)
-            os.replace(dest + ".part", dest)
+            _write_member(archive, to_path, info.filename, lambda: zf.open(info))
             count += 1
     return count
