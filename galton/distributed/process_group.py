@@ -149,7 +149,7 @@ def _install_excepthook(comm):
         previous(kind, exc, tb)
         print(f"galton.distributed: rank {comm.Get_rank()} failed: {kind.__name__}: {exc}; "
               f"stopping all ranks", file=sys.stderr, flush=True)
-        _mpi.mpi().COMM_WORLD.Abort(1)
+        _mpi.abort(1)
 
     hook._galton_distributed = True
     sys.excepthook = hook

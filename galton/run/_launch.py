@@ -84,5 +84,6 @@ def abort_job(rank, exc, status, prog="galton run"):
     what = f"{type(exc).__name__}: {exc}" if exc is not None else f"exit status {status}"
     print(f"{prog}: rank {rank} failed: {what}", file=sys.stderr, flush=True)
     if "mpi4py.MPI" in sys.modules:  # MPI started: end the whole job now
-        sys.modules["mpi4py.MPI"].COMM_WORLD.Abort(status or 1)
+        from ..distributed import _mpi
+        _mpi.abort(status or 1)
     return status

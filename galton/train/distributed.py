@@ -109,5 +109,5 @@ def abort(exc, status):
     from .. import distributed as dist
     if dist.is_initialized():
         from ..distributed import _mpi
-        _mpi.mpi().COMM_WORLD.Abort(status or 1)
+        _mpi.abort(status or 1)
     return status
