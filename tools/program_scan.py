@@ -57,8 +57,8 @@ MIRROR = Path("/work/.mirror")
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-# the import hook's mapping (galton/run/_hook.py); kept in step by tests/tools
-ALIASES = {"torch": "galton", "torchvision": "galton.vision"}
+# names resolve as `galton run`'s import hook maps them: its own table, not a copy
+from galton.run._hook import ALIASES  # noqa: E402
 # exception names whose handler means "this may not exist here": the try body is guarded
 _GUARD_EXCEPTIONS = {"ImportError", "ModuleNotFoundError", "AttributeError", "Exception",
                      "BaseException", "NameError"}

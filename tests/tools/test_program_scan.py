@@ -26,7 +26,7 @@ def notebook(*cells):
 
 
 def test_aliases_are_the_import_hooks():
-    assert program_scan.ALIASES == _hook.ALIASES
+    assert program_scan.ALIASES is _hook.ALIASES
 
 
 def test_import_forms_resolve_to_dotted_paths():
